@@ -383,7 +383,8 @@ PRICE_BANDS: Final[Mapping[InstrumentKind, PriceBand | None]] = MappingProxyType
         InstrumentKind.BJ_STOCK: _THIRTY,
         InstrumentKind.FUND: _TEN,
         InstrumentKind.B_SHARE: _TEN,
-        InstrumentKind.BOND: None,
+        # Convertible bonds (the bonds traders buy here) move ±20% since 2022-08.
+        InstrumentKind.BOND: _TWENTY,
         InstrumentKind.REPO: None,
     }
 )

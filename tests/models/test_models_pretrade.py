@@ -31,7 +31,7 @@ def fields(problems: list[Problem]) -> list[str]:
         (Ticket("688981", "buy", LIMIT, 50.0, 201), TradeContext(prev_close=50.0)),
         (Ticket("430047", "buy", LIMIT, 12.99, 101), TradeContext(prev_close=10.0)),
         (Ticket("510300", "buy", LIMIT, 3.888, 100), TradeContext(prev_close=3.9)),
-        (Ticket("110059", "buy", LIMIT, 130.001, 10), TradeContext(prev_close=100.0)),
+        (Ticket("110059", "buy", LIMIT, 119.999, 10), TradeContext(prev_close=100.0)),
         (Ticket("600036", "sell", LIMIT, 35.5, 350),
          TradeContext(position_volume=350, sellable_volume=350)),  # odd lot, whole position
         (Ticket("600036", "buy", LIMIT, 35.5, 100), TradeContext()),  # nothing known: static only
@@ -119,10 +119,11 @@ def test_bands_per_board(code: str, prev_close: float, inside: float, outside: f
     assert len(check_ticket(Ticket(code, "buy", LIMIT, outside, 200), ctx)) == 1
 
 
-def test_no_band_for_bonds_or_new_listings():
-    assert (
-        check_ticket(Ticket("123001", "buy", LIMIT, 300.0, 10), TradeContext(prev_close=100)) == []
-    )
+def test_convertible_bonds_have_a_twenty_percent_band_new_listings_none():
+    context = TradeContext(prev_close=100)
+    problems = check_ticket(Ticket("123001", "buy", LIMIT, 120.001, 10), context)
+    assert [p.code for p in problems] == ["price_above_up_limit"]
+    assert check_ticket(Ticket("123001", "buy", LIMIT, 120.0, 10), context) == []
     new = TradeContext(prev_close=10.0, new_listing=True)
     assert check_ticket(Ticket("688981", "buy", LIMIT, 30.0, 200), new) == []
 

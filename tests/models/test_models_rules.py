@@ -320,7 +320,7 @@ def test_band_table():
     assert PRICE_BANDS[InstrumentKind.STAR] == PriceBand(Decimal(20), Decimal(20))
     assert PRICE_BANDS[InstrumentKind.BJ_STOCK] == PriceBand(Decimal(30), Decimal(30))
     assert PRICE_BANDS[InstrumentKind.FUND] == PriceBand(Decimal(10), Decimal(10))
-    assert PRICE_BANDS[InstrumentKind.BOND] is None
+    assert PRICE_BANDS[InstrumentKind.BOND] == PriceBand(Decimal(20), Decimal(20))
     assert PRICE_BANDS[InstrumentKind.REPO] is None
     assert set(PRICE_BANDS) == set(InstrumentKind)
 
@@ -355,9 +355,14 @@ def test_price_limits(code: str, prev_close: float, expected: tuple[float, float
     assert price_limits(code, prev_close) == expected
 
 
-@pytest.mark.parametrize("code", ["110059", "123001", "204001", "131810"])
-def test_no_band_for_bonds_and_repo(code: str):
+@pytest.mark.parametrize("code", ["204001", "131810"])
+def test_no_band_for_repo(code: str):
     assert price_limits(code, 100.0) is None
+
+
+@pytest.mark.parametrize("code", ["110059", "113052", "123001", "127045"])
+def test_convertible_bonds_move_twenty_percent(code: str):
+    assert price_limits(code, 120.5) == (96.4, 144.6)
 
 
 def test_no_band_for_new_listing():

@@ -311,13 +311,14 @@ def test_set_last_price_refuses_prices_off_tick_or_out_of_band():
         market.set_last_price("600036", round(up + 0.01, 2))
 
 
-def test_st_main_board_stock_moves_ten_percent_and_bonds_have_no_band():
+def test_st_main_board_stock_moves_ten_percent_and_bonds_twenty():
     market = SimMarket(SEED)
     st_info = market.instrument("002717.SZ")
     assert st_info.is_st
     assert (st_info.down_limit, st_info.up_limit) == (1.46, 1.78)  # 1.62 ± 10%
     bond = market.quote("113052.SH")
-    assert bond.up_limit is None and bond.down_limit is None
+    assert (bond.down_limit, bond.up_limit) == price_limits("113052.SH", bond.prev_close)
+    assert bond.up_limit == round(bond.prev_close * 1.2, 3)
     assert all(v % 10 == 0 for v in bond.bid_volume + bond.ask_volume)
     assert is_on_tick("113052.SH", bond.last_price)
 
