@@ -1,0 +1,171 @@
+"""PositionTableModel: holdings (持仓), keyed by ``stock_code``, last price live from quotes.
+
+Derived columns use the latest price known for the code: the last ``Quote``
+given to ``apply_quotes`` (the market feed), else the position's own
+``last_price`` when the record carries one, else ``market_value / volume``,
+else the cost. Market value = last x volume; P&L = (last - avg_price) x volume;
+P&L % = last / avg_price - 1. A quote refresh emits one ``dataChanged`` over
+the rows and the derived columns that moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from app.viewmodels.formatting import (
+    format_money,
+    format_percent,
+    format_price,
+    format_volume,
+    sign_color,
+)
+from app.viewmodels.record_table_model import Column, RecordTableModel
+
+
+def _pnl(m, p):
+    return m.profit(p)
+
+
+def _pnl_ratio(m, p):
+    return m.profit_ratio(p)
+
+
+class PositionTableModel(RecordTableModel):
+    """Columns: code, name, volume, sellable, cost, last, market value, P&L, P&L %."""
+
+    #: the set of codes held changed (subscribe their quotes)
+    codesChanged = Signal(list)
+
+    COLUMNS = (
+        Column("stock_code", "证券代码", "Code", lambda m, p: p.stock_code),
+        Column("instrument_name", "证券名称", "Name", lambda m, p: m.instrument_name(p)),
+        Column("volume", "持仓数量", "Volume", lambda m, p: format_volume(p.volume),
+               sort=lambda m, p: p.volume, numeric=True),
+        Column("can_use_volume", "可用数量", "Sellable",
+               lambda m, p: format_volume(p.can_use_volume),
+               sort=lambda m, p: p.can_use_volume, numeric=True,
+               tooltip=lambda m, p: "T+1：今日买入的股份明日可卖"),
+        Column("avg_price", "成本价", "Cost", lambda m, p: format_price(p.avg_price, p.stock_code),
+               sort=lambda m, p: p.avg_price, numeric=True),
+        Column("last_price", "最新价", "Last",
+               lambda m, p: format_price(m.last_price(p), p.stock_code),
+               sort=lambda m, p: m.last_price(p), numeric=True,
+               color=lambda m, p: sign_color(m.change(p))),
+        Column("market_value", "市值", "Market value",
+               lambda m, p: format_money(m.market_value(p)),
+               sort=lambda m, p: m.market_value(p), numeric=True),
+        Column("profit", "浮动盈亏", "P&L", lambda m, p: format_money(_pnl(m, p), signed=True),
+               sort=_pnl, numeric=True, color=lambda m, p: sign_color(_pnl(m, p))),
+        Column("profit_ratio", "盈亏比例", "P&L %",
+               lambda m, p: format_percent(_pnl_ratio(m, p)),
+               sort=_pnl_ratio, numeric=True, color=lambda m, p: sign_color(_pnl_ratio(m, p))),
+    )
+
+    FIRST_LIVE_COLUMN = 5  # last_price .. profit_ratio move with quotes
+
+    def __init__(self, parent: QObject | None = None, *, lang: str = "zh") -> None:
+        super().__init__(parent, lang=lang)
+        self._quotes: dict[str, object] = {}
+        self._codes: list[str] = []
+
+    def key_of(self, record) -> str:
+        return record.stock_code
+
+    def records_changed(self, keys: list) -> None:
+        codes = [p.stock_code for p in self._rows]
+        if codes != self._codes:
+            self._codes = codes
+            self.codesChanged.emit(list(codes))
+
+    # ---- live prices ---------------------------------------------------------------
+    @Slot(list)
+    def apply_quotes(self, quotes: Iterable) -> int:
+        """Take the latest quotes; one ``dataChanged`` over the rows that moved. Returns rows."""
+        rows = []
+        for quote in quotes:
+            code = quote.stock_code
+            old = self._quotes.get(code)
+            self._quotes[code] = quote
+            if quote.instrument_name:
+                self.set_instrument_name(code, quote.instrument_name)
+            row = self._index.get(code)
+            if row is not None and (old is None or old.last_price != quote.last_price):
+                rows.append(row)
+        self.refresh_rows(rows, self.FIRST_LIVE_COLUMN)
+        return len(rows)
+
+    def quote(self, stock_code: str):
+        """The latest quote seen for ``stock_code`` (or None)."""
+        return self._quotes.get(stock_code)
+
+    def codes(self) -> list[str]:
+        """Codes held, in row order."""
+        return list(self._codes)
+
+    # ---- derived values (public: the balance and the ticket use them too) ---------------
+    def last_price(self, p) -> float | None:
+        quote = self._quotes.get(p.stock_code)
+        if quote is not None and quote.last_price:
+            return quote.last_price
+        last = getattr(p, "last_price", None)
+        if last:
+            return last
+        if p.volume and p.market_value:
+            return p.market_value / p.volume
+        return p.avg_price or None
+
+    def change(self, p) -> float | None:
+        """Today's change of the last price against the previous close (colour of 最新价)."""
+        quote = self._quotes.get(p.stock_code)
+        if quote is None or not quote.prev_close or not quote.last_price:
+            return None
+        return quote.last_price - quote.prev_close
+
+    def market_value(self, p) -> float | None:
+        last = self.last_price(p)
+        return None if last is None else last * p.volume
+
+    def profit(self, p) -> float | None:
+        last = self.last_price(p)
+        if last is None or not p.avg_price:
+            return None
+        return (last - p.avg_price) * p.volume
+
+    def profit_ratio(self, p) -> float | None:
+        last = self.last_price(p)
+        if last is None or not p.avg_price:
+            return None
+        return last / p.avg_price - 1.0
+
+    def total_market_value(self) -> float:
+        return sum(self.market_value(p) or 0.0 for p in self._rows)
+
+    def day_profit(self, trades: Iterable = ()) -> float | None:
+        """Today's P&L of the holdings from the quotes, before fees.
+
+        Shares held since yesterday earn ``last - prev_close``; shares bought
+        today earn ``last - fill price``; shares sold today earned
+        ``fill price - prev_close``. None until a quote is known for every holding.
+        """
+        total = 0.0
+        bought: dict[str, int] = {}
+        for t in trades:
+            quote = self._quotes.get(t.stock_code)
+            if quote is None or not quote.prev_close:
+                return None
+            if t.order_type == 23:
+                total += (quote.last_price - t.traded_price) * t.traded_volume
+                bought[t.stock_code] = bought.get(t.stock_code, 0) + t.traded_volume
+            else:
+                total += (t.traded_price - quote.prev_close) * t.traded_volume
+        for p in self._rows:
+            if not p.volume:
+                continue
+            quote = self._quotes.get(p.stock_code)
+            if quote is None or not quote.prev_close:
+                return None
+            held_before = max(p.volume - bought.get(p.stock_code, 0), 0)
+            total += (quote.last_price - quote.prev_close) * held_before
+        return total

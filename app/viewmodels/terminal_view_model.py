@@ -1,0 +1,308 @@
+"""TerminalViewModel: builds every viewmodel once and wires them to the session bridge.
+
+The main window creates one ``TerminalViewModel`` and binds its widgets to the
+parts below; nothing here creates a widget.
+
+========================  ==========================================================
+attribute                 what it is
+========================  ==========================================================
+``bridge``                ``SessionBridge`` (session events -> batched Qt signals)
+``runner``                ``OperationRunner`` (named operations off the GUI thread)
+``connection``            ``ConnectionViewModel`` (panel; QSettings)
+``status``                ``StatusViewModel`` (status bar)
+``ticket``                ``OrderTicketViewModel``
+``cancel``                ``CancelViewModel`` (撤单 / F3 / 全撤 / 撤买 / 撤卖)
+``quote``                 ``QuoteViewModel`` (selected code + chart ticks)
+``balance_model`` ...     ``BalanceTableModel``, ``PositionTableModel``,
+                          ``EntrustTableModel``, ``TradeTableModel``, ``LogTableModel``
+``balance_proxy`` ...     their sort/filter proxies (what the views show)
+========================  ==========================================================
+
+Flow: bridge ``ordersChanged`` -> entrust ``apply_batch``; ``tradesChanged`` ->
+trades; ``positionsChanged`` -> positions + ticket; ``assetChanged`` -> balance
++ ticket; ``quotesChanged`` -> positions' last price, ticket, quote, day P&L;
+``connectionStatusChanged`` -> status + connection, and on every (re)connect a
+``RefreshAccount`` resyncs every table (``reset``). Order and cancel errors go
+to their entrust row, the status bar and the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QSettings, Signal, Slot
+
+from app.models import names
+from app.services.qt_bridge import SessionBridge
+from app.viewmodels.balance_table_model import BalanceTableModel
+from app.viewmodels.cancel_view_model import CancelViewModel
+from app.viewmodels.connection_view_model import ConnectionViewModel
+from app.viewmodels.entrust_table_model import EntrustTableModel
+from app.viewmodels.log_table_model import LogTableModel, make_log_proxy
+from app.viewmodels.order_ticket_view_model import OrderTicketViewModel
+from app.viewmodels.position_table_model import PositionTableModel
+from app.viewmodels.quote_view_model import QuoteViewModel
+from app.viewmodels.record_table_model import make_proxy
+from app.viewmodels.status_view_model import StatusViewModel, state_name
+from app.viewmodels.trade_table_model import TradeTableModel
+from app.viewmodels.trading_operations import (
+    AccountSnapshot,
+    BackgroundCaller,
+    OperationRunner,
+    RefreshAccount,
+)
+
+log = logging.getLogger("qmtdesk")
+
+
+def default_session_provider() -> Callable[[str], object]:
+    """One ``TradingSession`` per backend, created on first use."""
+    sessions: dict[str, object] = {}
+
+    def provide(backend: str):
+        if backend not in sessions:
+            from app.services.session import TradingSession
+
+            sessions[backend] = TradingSession(backend)
+        return sessions[backend]
+
+    return provide
+
+
+class TerminalViewModel(QObject):
+    """See the module docstring."""
+
+    sessionChanged = Signal(object)
+    refreshed = Signal()             # the tables were resynced from the counter
+    refreshFailed = Signal(str)
+
+    def __init__(self, session_provider: Callable[[str], object] | None = None,
+                 settings: QSettings | None = None, parent: QObject | None = None, *,
+                 session=None, lang: str = "zh", install_log_handler: bool = True) -> None:
+        super().__init__(parent)
+        self._lang = lang
+        self._session = None
+        self._quote_token = None
+        self._quote_market = None
+        self._was_connected = False
+        self.bridge = SessionBridge(parent=self)
+        self.runner = OperationRunner(parent=self)
+        self.lookup = BackgroundCaller(self)
+
+        self.balance_model = BalanceTableModel(self, lang=lang)
+        self.position_model = PositionTableModel(self, lang=lang)
+        self.entrust_model = EntrustTableModel(self, lang=lang)
+        self.trade_model = TradeTableModel(self, lang=lang)
+        self.log_model = LogTableModel(self, lang=lang)
+        self.balance_proxy = make_proxy(self.balance_model, self)
+        self.position_proxy = make_proxy(self.position_model, self)
+        self.entrust_proxy = make_proxy(self.entrust_model, self)
+        self.trade_proxy = make_proxy(self.trade_model, self)
+        self.log_proxy = make_log_proxy(self.log_model, self)
+        if install_log_handler:
+            self.log_model.install()
+
+        provider = session_provider
+        if provider is None and session is not None:
+            provider = lambda _backend, s=session: s  # noqa: E731
+        self.connection = ConnectionViewModel(self.runner, provider or default_session_provider(),
+                                              settings, self)
+        self.status = StatusViewModel(parent=self, lang=lang)
+        self.ticket = OrderTicketViewModel(self.runner, parent=self, lookup=self.lookup, lang=lang)
+        self.cancel = CancelViewModel(self.runner, self.entrust_model, self)
+        self.quote = QuoteViewModel(subscriber=self.bridge.enqueue, parent=self,
+                                    lookup=self.lookup)
+        self._wire()
+        if session is not None:
+            self.use_session(session)
+
+    # ------------------------------------------------------------------ wiring
+    def _wire(self) -> None:
+        b = self.bridge
+        b.ordersChanged.connect(self._on_orders)
+        b.tradesChanged.connect(self._on_trades)
+        b.positionsChanged.connect(self._on_positions)
+        b.assetChanged.connect(self._on_asset)
+        b.quotesChanged.connect(self._on_quotes)
+        b.connectionStatusChanged.connect(self._on_status)
+        b.orderError.connect(self._on_order_error)
+        b.cancelError.connect(self._on_cancel_error)
+        b.disconnected.connect(self._on_disconnected)
+        self.connection.sessionChanged.connect(self.use_session)
+        self.position_model.codesChanged.connect(self._subscribe_positions)
+        self.ticket.codeChanged.connect(self._on_ticket_code)
+        self.ticket.submitted.connect(
+            lambda oid: self.status.show_message(f"委托已发送，委托号 {oid}"))
+        self.ticket.submitFailed.connect(lambda msg: self.status.show_error(f"下单失败：{msg}"))
+        self.ticket.refused.connect(self._on_refused)
+        self.cancel.cancelFailed.connect(
+            lambda oid, msg: self.status.show_error(f"撤单失败（委托 {oid}）：{msg}"))
+        self.cancel.nothingToCancel.connect(self.status.show_message)
+        self.connection.connectFailed.connect(self.status.show_error)
+
+    @property
+    def session(self):
+        return self._session
+
+    @Slot(object)
+    def use_session(self, session) -> None:
+        """Listen to ``session`` (the connection panel switched backend, or start-up)."""
+        if session is self._session:
+            return
+        self._unsubscribe_positions()
+        self._session = session
+        self.bridge.attach(session)
+        if self.runner.session is not session:
+            self.runner.set_session(session)
+        self.status.set_session(session)
+        market = getattr(session, "market", None)
+        self.ticket.set_market_data(market)
+        self.quote.set_market(market, self.bridge.enqueue)
+        self._subscribe_positions(self.position_model.codes())
+        self.sessionChanged.emit(session)
+
+    # ------------------------------------------------------------------ bridge slots
+    @Slot(list)
+    def _on_orders(self, orders: list) -> None:
+        model = self.entrust_model
+        for o in orders:
+            old = model.record(o.order_id)
+            if old is None or old.order_status != o.order_status:
+                log.info("委托 %s %s %s %s %s 股 %s", o.order_id, o.stock_code,
+                         names.name_of(names.ORDER_TYPE, o.order_type),
+                         names.name_of(names.ORDER_STATUS, o.order_status), o.order_volume,
+                         o.status_msg or "")
+        model.apply_batch(orders)
+
+    @Slot(list)
+    def _on_trades(self, trades: list) -> None:
+        for t in trades:
+            if self.trade_model.row_of(t.traded_id) < 0:
+                log.info("成交 %s %s %s %s 股 @ %s", t.order_id, t.stock_code,
+                         names.name_of(names.ORDER_TYPE, t.order_type), t.traded_volume,
+                         t.traded_price)
+        self.trade_model.apply_batch(trades)
+        self._update_day_profit()
+
+    @Slot(list)
+    def _on_positions(self, positions: list) -> None:
+        self.position_model.apply_batch(positions)
+        self.ticket.update_positions(positions)
+        self._update_day_profit()
+
+    @Slot(object)
+    def _on_asset(self, asset) -> None:
+        self.balance_model.apply_batch([asset])
+        self.ticket.set_asset(asset)
+
+    @Slot(list)
+    def _on_quotes(self, quotes: list) -> None:
+        self.position_model.apply_quotes(quotes)
+        self.ticket.on_quotes(quotes)
+        self.quote.on_quotes(quotes)
+        self._update_day_profit()
+
+    @Slot(object)
+    def _on_status(self, status) -> None:
+        self.status.set_status(status)
+        self.connection.on_status(status)
+        connected = state_name(status.state) == "CONNECTED"
+        if connected and not self._was_connected:
+            self.refresh()
+        self._was_connected = connected
+
+    @Slot(object)
+    def _on_order_error(self, error) -> None:
+        log.warning("下单失败（委托 %s）：%s", error.order_id, error.error_msg)
+        self.entrust_model.on_order_error(error)
+        self.status.on_order_error(error)
+
+    @Slot(object)
+    def _on_cancel_error(self, error) -> None:
+        log.warning("撤单失败（委托 %s）：%s", error.order_id, error.error_msg)
+        self.entrust_model.on_cancel_error(error)
+        self.status.on_cancel_error(error)
+
+    @Slot(object)
+    def _on_disconnected(self, _event) -> None:
+        log.warning("与交易柜台的连接已断开")
+
+    def _on_refused(self, reason: str) -> None:
+        first = reason.splitlines()[0] if reason else ""
+        self.status.show_error(f"未发送：{first}")
+
+    def _on_ticket_code(self, code: str) -> None:
+        if code:
+            self.quote.set_code(code)
+
+    # ------------------------------------------------------------------ quotes for holdings
+    def _subscribe_positions(self, codes: list) -> None:
+        self._unsubscribe_positions()
+        market = getattr(self._session, "market", None)
+        if market is None or not codes:
+            return
+        try:
+            self._quote_token = market.subscribe(list(codes), self.bridge.enqueue)
+            self._quote_market = market
+        except Exception:
+            log.warning("无法订阅持仓行情", exc_info=True)
+
+    def _unsubscribe_positions(self) -> None:
+        if self._quote_token is not None and self._quote_market is not None:
+            try:
+                self._quote_market.unsubscribe(self._quote_token)
+            except Exception:
+                log.debug("unsubscribe failed", exc_info=True)
+        self._quote_token = None
+        self._quote_market = None
+
+    def _update_day_profit(self) -> None:
+        self.balance_model.set_day_profit(
+            self.position_model.day_profit(self.trade_model.records()))
+
+    # ------------------------------------------------------------------ commands
+    @Slot()
+    def refresh(self) -> None:
+        """Re-query everything (RefreshAccount off the GUI thread) and resync the tables."""
+        if self.runner.session is None:
+            return
+        self.runner.run(RefreshAccount(), self._apply_snapshot, self._refresh_failed)
+
+    def _apply_snapshot(self, snap: AccountSnapshot) -> None:
+        # The snapshot replaces the tables; events still queued behind it are
+        # applied on top by apply_batch, whose merge rule keeps final statuses.
+        self.balance_model.reset([snap.asset] if snap.asset is not None else [])
+        self.position_model.reset(snap.positions)
+        self.entrust_model.reset(snap.orders)
+        self.trade_model.reset(snap.trades)
+        self.ticket.set_positions(snap.positions)
+        self.ticket.set_asset(snap.asset)
+        self._update_day_profit()
+        log.info("已同步账户：%d 笔持仓，%d 笔委托，%d 笔成交",
+                 len(snap.positions), len(snap.orders), len(snap.trades))
+        self.refreshed.emit()
+
+    def _refresh_failed(self, message: str) -> None:
+        self.status.show_error(f"刷新失败：{message}")
+        self.refreshFailed.emit(message)
+
+    def set_lang(self, lang: str) -> None:
+        """'zh' or 'en' for every table and message."""
+        self._lang = lang
+        for model in (self.balance_model, self.position_model, self.entrust_model,
+                      self.trade_model, self.log_model):
+            model.set_lang(lang)
+        self.status.set_lang(lang)
+        self.ticket.set_lang(lang)
+
+    def shutdown(self) -> None:
+        """Stop timers and subscriptions (the session itself is the caller's)."""
+        self._unsubscribe_positions()
+        self.quote.shutdown()
+        self.bridge.stop()
+        self.bridge.detach()
+        self.log_model.uninstall()
+        self.log_model.stop()
+        self.status.stop()
+        self.lookup.shutdown()
