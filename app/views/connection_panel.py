@@ -1,0 +1,228 @@
+"""ConnectionPanel: where the trader says which counter to use, bound to ``ConnectionViewModel``.
+
+Fields: simulator or broker (miniQMT), the folder (miniQMT's ``userdata_mini``
+or the simulator's folder) with a folder picker, the account, reconnect on/off,
+interval and maximum attempts (0 = 无限), and 连接 / 断开. The viewmodel
+validates, remembers the fields in ``QSettings`` and connects off the GUI
+thread; the panel shows its one-sentence error and, on a machine where
+xtquant's native part cannot load, says plainly that only the simulator works.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["ConnectionPanel"]
+
+BROKER_UNAVAILABLE = (
+    "券商模式需要 Windows 上已登录（极简模式）的 QMT 客户端和 xtquant 的原生组件，"
+    "本机无法使用；请用模拟柜台。"
+)
+
+
+class ConnectionPanel(QWidget):
+    """``ConnectionPanel(viewmodel, broker_available, parent=None)``."""
+
+    def __init__(self, viewmodel, broker_available: bool = False, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("connectionPanel")
+        self.setAccessibleName("连接设置")
+        self.vm = viewmodel
+        self.broker_available = broker_available
+        self._build()
+        self._bind()
+        self._sync()
+
+    def _build(self) -> None:
+        self.sim_radio = QRadioButton("模拟柜台", self)
+        self.sim_radio.setObjectName("connectionSim")
+        self.broker_radio = QRadioButton("券商 miniQMT", self)
+        self.broker_radio.setObjectName("connectionBroker")
+        self.mode_group = QButtonGroup(self)
+        self.mode_group.addButton(self.sim_radio, 0)
+        self.mode_group.addButton(self.broker_radio, 1)
+        modes = QHBoxLayout()
+        modes.setSpacing(12)
+        modes.addWidget(self.sim_radio)
+        modes.addWidget(self.broker_radio)
+        modes.addStretch(1)
+
+        self.path_edit = QLineEdit(self)
+        self.path_edit.setObjectName("connectionPath")
+        self.path_edit.setAccessibleName("miniQMT 路径")
+        self.browse_button = QToolButton(self)
+        self.browse_button.setObjectName("connectionBrowse")
+        self.browse_button.setText("…")
+        self.browse_button.setToolTip("选择文件夹")
+        self.browse_button.setAccessibleName("选择文件夹")
+        path_row = QHBoxLayout()
+        path_row.setSpacing(3)
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(self.browse_button)
+
+        self.account_edit = QLineEdit(self)
+        self.account_edit.setObjectName("connectionAccount")
+        self.account_edit.setAccessibleName("资金账号")
+        self.account_edit.setMaxLength(32)
+
+        self.reconnect_check = QCheckBox("断线自动重连", self)
+        self.reconnect_check.setObjectName("connectionReconnect")
+        self.interval_spin = QSpinBox(self)
+        self.interval_spin.setObjectName("connectionInterval")
+        self.interval_spin.setAccessibleName("重连间隔")
+        self.interval_spin.setRange(1, 3600)
+        self.interval_spin.setSuffix(" 秒")
+        self.attempts_spin = QSpinBox(self)
+        self.attempts_spin.setObjectName("connectionMaxAttempts")
+        self.attempts_spin.setAccessibleName("最大重连次数")
+        self.attempts_spin.setRange(0, 10_000)
+        self.attempts_spin.setSpecialValueText("无限")
+        self.attempts_spin.setSuffix(" 次")
+
+        self.connect_button = QPushButton("连接", self)
+        self.connect_button.setObjectName("connectionConnect")
+        self.disconnect_button = QPushButton("断开", self)
+        self.disconnect_button.setObjectName("connectionDisconnect")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.connect_button)
+        buttons.addWidget(self.disconnect_button)
+
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("connectionState")
+        self.error_label = QLabel(self)
+        self.error_label.setObjectName("connectionError")
+        self.error_label.setProperty("role", "error")
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.note_label = QLabel(self)
+        self.note_label.setObjectName("connectionNote")
+        self.note_label.setProperty("role", "hint")
+        self.note_label.setWordWrap(True)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setHorizontalSpacing(6)
+        form.setVerticalSpacing(5)
+        form.addRow("柜台", modes)
+        self.path_caption = QLabel("路径", self)
+        form.addRow(self.path_caption, path_row)
+        form.addRow("资金账号", self.account_edit)
+        form.addRow("", self.reconnect_check)
+        form.addRow("重连间隔", self.interval_spin)
+        form.addRow("最多重连", self.attempts_spin)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(6)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.note_label)
+        layout.addStretch(1)
+
+    def _bind(self) -> None:
+        vm = self.vm
+        self.mode_group.idClicked.connect(lambda i: vm.set_use_simulator(i == 0))
+        self.path_edit.textEdited.connect(vm.set_path)
+        self.account_edit.textEdited.connect(vm.set_account)
+        self.reconnect_check.toggled.connect(vm.set_reconnect_enabled)
+        self.interval_spin.valueChanged.connect(vm.set_reconnect_interval)
+        self.attempts_spin.valueChanged.connect(vm.set_max_attempts)
+        self.browse_button.clicked.connect(self.choose_folder)
+        self.connect_button.clicked.connect(vm.connect_session)
+        self.disconnect_button.clicked.connect(vm.disconnect_session)
+        vm.changed.connect(self._sync)
+
+    def choose_folder(self) -> None:
+        title = (
+            "选择模拟柜台文件夹"
+            if self.vm.use_simulator
+            else "选择 miniQMT 的 userdata_mini 文件夹"
+        )
+        folder = QFileDialog.getExistingDirectory(self, title, self.vm.effective_path())
+        if folder:
+            self.vm.set_path(folder)
+
+    def _sync(self) -> None:
+        vm = self.vm
+        sim = vm.use_simulator
+        (self.sim_radio if sim else self.broker_radio).setChecked(True)
+        self.path_caption.setText("模拟柜台文件夹" if sim else "userdata_mini")
+        self.path_edit.setPlaceholderText(
+            vm.effective_path() if sim else r"D:\国金QMT\userdata_mini"
+        )
+        self.account_edit.setPlaceholderText(vm.effective_account() if sim else "资金账号")
+        if self.path_edit.text() != vm.path and not self.path_edit.hasFocus():
+            self.path_edit.setText(vm.path)
+        if self.account_edit.text() != vm.account and not self.account_edit.hasFocus():
+            self.account_edit.setText(vm.account)
+        for widget, value in (
+            (self.reconnect_check, vm.reconnect_enabled),
+            (self.interval_spin, vm.reconnect_interval),
+            (self.attempts_spin, vm.max_attempts),
+        ):
+            widget.blockSignals(True)
+            if isinstance(widget, QCheckBox):
+                widget.setChecked(value)
+            else:
+                widget.setValue(value)
+            widget.blockSignals(False)
+        self.interval_spin.setEnabled(vm.reconnect_enabled)
+        self.attempts_spin.setEnabled(vm.reconnect_enabled)
+        busy, connected = vm.busy, vm.connected
+        editable = not busy and not connected
+        for widget in (
+            self.sim_radio,
+            self.broker_radio,
+            self.path_edit,
+            self.browse_button,
+            self.account_edit,
+        ):
+            widget.setEnabled(editable)
+        self.connect_button.setEnabled(not busy and not connected)
+        self.connect_button.setText("连接中…" if busy and not connected else "连接")
+        self.disconnect_button.setEnabled(not busy and connected)
+        if connected:
+            where = "模拟柜台" if sim else "miniQMT"
+            self.state_label.setText(f"已连接{where}，账号 {vm.effective_account()}")
+            self.state_label.setProperty("role", "ok")
+        else:
+            self.state_label.setText("连接中…" if busy else "未连接")
+            self.state_label.setProperty("role", "hint")
+        self.state_label.style().unpolish(self.state_label)
+        self.state_label.style().polish(self.state_label)
+        self.error_label.setText(vm.error)
+        self.error_label.setVisible(bool(vm.error))
+        if not self.broker_available and not sim:
+            self.note_label.setText(BROKER_UNAVAILABLE)
+            self.note_label.setProperty("role", "error")
+        elif sim:
+            self.note_label.setText(
+                "模拟柜台：内置的纸面账户，行情为模拟，成交按交易所规则撮合，"
+                "数据保存在上面的文件夹里。"
+            )
+            self.note_label.setProperty("role", "hint")
+        else:
+            self.note_label.setText("请先在 QMT 客户端以极简模式（独立交易）登录，再点连接。")
+            self.note_label.setProperty("role", "hint")
+        self.note_label.style().unpolish(self.note_label)
+        self.note_label.style().polish(self.note_label)
+        if not self.broker_available:
+            self.broker_radio.setToolTip(BROKER_UNAVAILABLE)

@@ -1,0 +1,211 @@
+"""QuotePanel: the ticket's instrument: name, last price and change, the five-level book.
+
+Bound to ``QuoteViewModel``. Prices are red above the previous close and
+green below (A-share convention). A click on a level asks the ticket to use
+that price (``priceClicked``), as in every broker's client.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+
+from app.viewmodels.formatting import price_decimals
+from app.views.theme import FLAT_COLOR, price_color
+
+__all__ = ["QuotePanel"]
+
+_LEVEL_NAMES = "一二三四五"
+
+
+def _fmt(value: float | None, decimals: int) -> str:
+    return f"{value:,.{decimals}f}" if value else "--"
+
+
+def _line() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setStyleSheet("color: #d6dbe2;")
+    return line
+
+
+class QuotePanel(QWidget):
+    """``QuotePanel(viewmodel, parent=None)``; ``priceClicked(float)`` on a book click."""
+
+    priceClicked = Signal(float)
+
+    def __init__(self, viewmodel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("quotePanel")
+        self.setAccessibleName("五档行情")
+        self.vm = viewmodel
+        self._prices: list[float] = [0.0] * 10
+        self._build()
+        viewmodel.quoteChanged.connect(self._sync)
+        viewmodel.codeChanged.connect(self._sync)
+        self._sync()
+
+    def _build(self) -> None:
+        self.name_label = QLabel(self)
+        self.name_label.setObjectName("quoteName")
+        bold = QFont(self.font())
+        bold.setBold(True)
+        bold.setPointSizeF(self.font().pointSizeF() + 1)
+        self.name_label.setFont(bold)
+        self.last_label = QLabel(self)
+        self.last_label.setObjectName("quoteLast")
+        big = QFont(self.font())
+        big.setBold(True)
+        big.setPointSizeF(self.font().pointSizeF() + 5)
+        self.last_label.setFont(big)
+        self.change_label = QLabel(self)
+        self.change_label.setObjectName("quoteChange")
+        self.change_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        head = QGridLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.setHorizontalSpacing(6)
+        head.setVerticalSpacing(0)
+        head.addWidget(self.name_label, 0, 0, 1, 2)
+        head.addWidget(self.last_label, 1, 0)
+        head.addWidget(self.change_label, 1, 1)
+
+        book = QGridLayout()
+        book.setContentsMargins(0, 0, 0, 0)
+        book.setHorizontalSpacing(8)
+        book.setVerticalSpacing(0)
+        book.setColumnStretch(1, 1)
+        book.setColumnStretch(2, 1)
+        self.level_labels: list[tuple[QLabel, QLabel, QLabel]] = []
+        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        grid_row = 0
+        for i in range(10):
+            if i == 5:
+                book.addWidget(_line(), grid_row, 0, 1, 3)
+                grid_row += 1
+            name = f"卖{_LEVEL_NAMES[4 - i]}" if i < 5 else f"买{_LEVEL_NAMES[i - 5]}"
+            caption = QLabel(name, self)
+            caption.setStyleSheet("color: #6b7280;")
+            price = QLabel("--", self)
+            price.setAlignment(right)
+            volume = QLabel("--", self)
+            volume.setAlignment(right)
+            for label in (caption, price, volume):
+                label.setCursor(Qt.CursorShape.PointingHandCursor)
+                label.setProperty("bookRow", i)
+                label.installEventFilter(self)
+            price.setObjectName(f"quoteBookPrice{i}")
+            book.addWidget(caption, grid_row, 0)
+            book.addWidget(price, grid_row, 1)
+            book.addWidget(volume, grid_row, 2)
+            self.level_labels.append((caption, price, volume))
+            grid_row += 1
+
+        self.stat_labels: dict[str, QLabel] = {}
+        stats = QGridLayout()
+        stats.setContentsMargins(0, 0, 0, 0)
+        stats.setHorizontalSpacing(4)
+        stats.setVerticalSpacing(0)
+        cells = (
+            (0, 0, "open", "今开"),
+            (0, 1, "high", "最高"),
+            (0, 2, "up_limit", "涨停"),
+            (1, 0, "prev_close", "昨收"),
+            (1, 1, "low", "最低"),
+            (1, 2, "down_limit", "跌停"),
+        )
+        for row, col, key, caption in cells:
+            self._add_stat(stats, row, col * 2, 1, key, caption)
+        self._add_stat(stats, 2, 0, 3, "volume", "成交量")
+        self._add_stat(stats, 3, 0, 3, "amount", "成交额")
+        for col in (1, 3, 5):
+            stats.setColumnStretch(col, 1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(3)
+        layout.addLayout(head)
+        layout.addWidget(_line())
+        layout.addLayout(book)
+        layout.addWidget(_line())
+        layout.addLayout(stats)
+        layout.addStretch(1)
+
+    def _add_stat(
+        self, grid: QGridLayout, row: int, col: int, span: int, key: str, caption: str
+    ) -> None:
+        label = QLabel(caption, self)
+        label.setStyleSheet("color: #6b7280;")
+        value = QLabel("--", self)
+        value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        value.setObjectName(f"quoteStat_{key}")
+        grid.addWidget(label, row, col)
+        grid.addWidget(value, row, col + 1, 1, span)
+        self.stat_labels[key] = value
+
+    # ------------------------------------------------------------------ clicks
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            row = watched.property("bookRow")
+            if row is not None and self._prices[int(row)] > 0:
+                self.priceClicked.emit(self._prices[int(row)])
+                return True
+        return super().eventFilter(watched, event)
+
+    def book_price(self, row: int) -> float:
+        """Price shown on book row ``row`` (0 = 卖五 ... 4 = 卖一, 5 = 买一 ... 9 = 买五)."""
+        return self._prices[row]
+
+    # ------------------------------------------------------------------ sync
+    def _sync(self, *_args) -> None:
+        q = self.vm.quote
+        if q is None:
+            code = self.vm.code
+            self.name_label.setText(code or "未选择证券")
+            self.last_label.setText("--")
+            self.last_label.setStyleSheet(f"color: {FLAT_COLOR.name()};")
+            self.change_label.setText("")
+            self._prices = [0.0] * 10
+            for _caption, price, volume in self.level_labels:
+                price.setText("--")
+                price.setStyleSheet("")
+                volume.setText("--")
+            for value in self.stat_labels.values():
+                value.setText("--")
+                value.setStyleSheet("")
+            return
+        decimals = price_decimals(q.stock_code)
+        prev = q.prev_close or None
+        self.name_label.setText(f"{q.instrument_name or ''}  {q.stock_code}")
+        color = price_color(q.last_price, prev).name()
+        self.last_label.setText(_fmt(q.last_price, decimals))
+        self.last_label.setStyleSheet(f"color: {color};")
+        self.change_label.setText(self.vm.change_text)
+        self.change_label.setStyleSheet(f"color: {color};")
+        prices = [q.ask_price[4 - i] for i in range(5)] + [q.bid_price[i] for i in range(5)]
+        volumes = [q.ask_volume[4 - i] for i in range(5)] + [q.bid_volume[i] for i in range(5)]
+        self._prices = [p or 0.0 for p in prices]
+        for (_caption, price, volume), p, v in zip(self.level_labels, prices, volumes, strict=True):
+            price.setText(_fmt(p, decimals))
+            price.setStyleSheet(f"color: {price_color(p, prev).name()};")
+            volume.setText(f"{v:,}" if v else "--")
+        stats = self.stat_labels
+        for key in ("open", "high", "low", "up_limit", "down_limit"):
+            value = getattr(q, key)
+            stats[key].setText(_fmt(value, decimals))
+            stats[key].setStyleSheet(f"color: {price_color(value, prev).name()};")
+        stats["prev_close"].setText(_fmt(prev, decimals))
+        stats["volume"].setText(_big(q.volume, "股"))
+        stats["amount"].setText(_big(q.amount, "元"))
+
+
+def _big(value: float | int, unit: str) -> str:
+    """Chinese magnitude units: 1.23万 / 4.56亿."""
+    if not value:
+        return "--"
+    if value >= 1e8:
+        return f"{value / 1e8:,.2f}亿{unit}"
+    if value >= 1e4:
+        return f"{value / 1e4:,.2f}万{unit}"
+    return f"{value:,.0f}{unit}"

@@ -1,0 +1,60 @@
+"""``main.py`` as a user runs it: ``--help`` and ``--screenshot`` (subprocess, offscreen)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, tmp_path: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")  # logs and default folders stay in tmp
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
+
+
+def test_help_lists_the_options(tmp_path):
+    result = _run("--help", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for option in ("--sim", "--path", "--account", "--lang", "--screenshot", "--size"):
+        assert option in result.stdout
+
+
+def test_screenshot_renders_the_loaded_window(tmp_path):
+    png = tmp_path / "shot.png"
+    result = _run(
+        "--sim",
+        "--path",
+        str(tmp_path / "模拟 柜台"),
+        "--settings",
+        str(tmp_path / "s.ini"),
+        "--size",
+        "1366x768",
+        "--screenshot",
+        str(png),
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    image = QImage(str(png))
+    assert (image.width(), image.height()) == (1366, 768)
+
+
+def test_bad_size_is_refused_with_a_sentence(tmp_path):
+    result = _run("--size", "big", tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "1366x768" in result.stderr
