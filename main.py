@@ -20,15 +20,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from platformdirs import user_data_dir, user_log_dir
+from platformdirs import user_log_dir
 
-APP_NAME = "QMTDesk"
-DEFAULT_SIM_ACCOUNT = "8886660001"
+from app.services.backends import APP_DIR_NAME, DEFAULT_SIM_ACCOUNT, default_sim_path
+
+APP_NAME = APP_DIR_NAME
 SCREENSHOT_TIMEOUT_S = 60
-
-
-def default_sim_path() -> str:
-    return str(Path(user_data_dir(APP_NAME, appauthor=False)) / "sim")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -63,7 +60,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"account id (default for the simulator: {DEFAULT_SIM_ACCOUNT})",
     )
     parser.add_argument(
-        "--lang", choices=("zh", "en"), default="zh", help="table headers and messages (default zh)"
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="language of the window and its messages (default zh)",
     )
     parser.add_argument(
         "--no-connect", action="store_true", help="do not connect on start (connect from the panel)"
@@ -138,12 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     from app.app_wiring import Terminal
     from app.views.main_window import MainWindow
     from app.views.theme import apply_theme
+    from app.views.ui_text import set_ui_lang
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("QMT Desk")
     apply_theme(app)
+    set_ui_lang(args.lang)  # before any widget is built
 
     if args.settings:
         settings = QSettings(args.settings, QSettings.Format.IniFormat)
@@ -159,14 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         conn.set_use_simulator(True)
     elif args.broker:
         conn.set_use_simulator(False)
+    # an empty path / account means the simulator's defaults (ConnectionViewModel.effective_*)
     if args.path:
         conn.set_path(args.path)
-    elif conn.use_simulator and not conn.path:
-        conn.set_path(default_sim_path())
     if args.account:
         conn.set_account(args.account)
-    elif conn.use_simulator and not conn.account:
-        conn.set_account(DEFAULT_SIM_ACCOUNT)
 
     size = QSize(*args.size) if args.size else None
     window = MainWindow(terminal.viewmodels(), settings, initial_size=size)

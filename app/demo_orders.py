@@ -58,7 +58,7 @@ class DemoOrders(QObject):
     def _place(self) -> None:
         terminal = self.terminal
         market = terminal.market
-        terminal.quote.set_market(market)  # reload today's ticks for the chart
+        terminal.quote.reload()  # the market jumped an hour: today's ticks for the chart
         ops = []
         ops.append(PlaceOrder("601318.SH", Side.BUY, 300, 44))  # 对手方最优: fills now
         ops.append(PlaceOrder("300750.SZ", Side.BUY, 100, 47))  # 最优五档即时成交剩余撤销

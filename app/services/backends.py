@@ -21,6 +21,7 @@ broker: ``miniqmt`` refuses to start without the native module.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, Final
@@ -29,9 +30,11 @@ from app.services.sim.standin import install_xtpythonclient_standin, native_xtqu
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_SIM_ACCOUNT",
     "BrokerUnavailableError",
     "TraderFactory",
     "XtQuantTraderCallback",
+    "default_sim_path",
     "make_trader_factory",
     "native_xtquant_available",
 ]
@@ -42,6 +45,17 @@ install_xtpythonclient_standin()
 from xtquant.xttrader import XtQuantTraderCallback  # noqa: E402  (needs the stand-in first)
 
 BACKENDS: Final = ("miniqmt", "sim", "sim-vendor")
+
+#: The paper account the terminal uses on the simulator when none is given.
+DEFAULT_SIM_ACCOUNT: Final = "8886660001"
+APP_DIR_NAME: Final = "QMTDesk"
+
+
+def default_sim_path() -> str:
+    """The simulator's folder when none is given (per user, under the platform's data folder)."""
+    from platformdirs import user_data_dir
+
+    return os.path.join(user_data_dir(APP_DIR_NAME, appauthor=False), "sim")
 
 TraderFactory = Callable[[str, int], Any]
 """``factory(miniqmt_path, session_id) -> trader`` with the API of ``XtQuantTrader``."""

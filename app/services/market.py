@@ -31,12 +31,12 @@ from datetime import date, datetime
 from types import ModuleType
 from typing import Any, Final, Protocol
 
+from app.models.clock import CHINA_TZ
 from app.models.codes import InstrumentKind, classify, normalize_code
 from app.models.quote import InstrumentInfo, Quote
 from app.models.rules import price_decimals
 from app.services.sim.market import (
     BOOK_DEPTH,
-    CHINA_TZ,
     HISTORY_LIMIT,
     QuoteCallback,
     SimMarket,

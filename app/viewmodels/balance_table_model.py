@@ -32,7 +32,8 @@ class BalanceTableModel(RecordTableModel):
                lambda m, a: format_money(m.day_profit(), signed=True),
                sort=lambda m, a: m.day_profit(), numeric=True,
                color=lambda m, a: sign_color(m.day_profit()),
-               tooltip=lambda m, a: "按最新价与昨收计算，未含费用"),
+               tooltip=lambda m, a: ("From last prices and previous closes, before fees"
+                                    if m.lang == "en" else "按最新价与昨收计算，未含费用")),
     )
 
     DAY_PROFIT_COLUMN = len(COLUMNS) - 1

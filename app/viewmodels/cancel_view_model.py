@@ -37,8 +37,9 @@ class CancelViewModel(QObject):
     busyChanged = Signal(bool)
 
     def __init__(self, runner: OperationRunner, entrusts: EntrustTableModel,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, *, lang: str = "zh") -> None:
         super().__init__(parent)
+        self._lang = lang
         self._runner = runner
         self._entrusts = entrusts
         self._in_flight: set[int] = set()
@@ -47,6 +48,12 @@ class CancelViewModel(QObject):
     def busy(self) -> bool:
         return bool(self._in_flight)
 
+    def set_lang(self, lang: str) -> None:
+        self._lang = lang
+
+    def _t(self, zh: str, en: str) -> str:
+        return en if self._lang == "en" else zh
+
     def in_flight(self, order_id: int) -> bool:
         return order_id in self._in_flight
 
@@ -54,26 +61,31 @@ class CancelViewModel(QObject):
     @Slot(int)
     def cancel(self, order_id: int) -> int:
         """The row's 撤单 button."""
-        return self._send([order_id], "该委托已不可撤")
+        return self._send([order_id], self._t("该委托已不可撤",
+                                              "That order can no longer be cancelled"))
 
     def cancel_selected(self, order_ids: Iterable[int]) -> int:
         """F3: cancel the selected rows that are cancelable."""
-        return self._send(list(order_ids), "所选委托中没有可撤的委托")
+        return self._send(list(order_ids), self._t("所选委托中没有可撤的委托",
+                                                   "None of the selected orders can be cancelled"))
 
     @Slot()
     def cancel_all(self) -> int:
         """全撤."""
-        return self._send(self._entrusts.cancelable_order_ids(), "没有可撤的委托")
+        return self._send(self._entrusts.cancelable_order_ids(),
+                          self._t("没有可撤的委托", "No order to cancel"))
 
     @Slot()
     def cancel_buys(self) -> int:
         """撤买."""
-        return self._send(self._entrusts.cancelable_order_ids(Side.BUY), "没有可撤的买入委托")
+        return self._send(self._entrusts.cancelable_order_ids(Side.BUY),
+                          self._t("没有可撤的买入委托", "No buy order to cancel"))
 
     @Slot()
     def cancel_sells(self) -> int:
         """撤卖."""
-        return self._send(self._entrusts.cancelable_order_ids(Side.SELL), "没有可撤的卖出委托")
+        return self._send(self._entrusts.cancelable_order_ids(Side.SELL),
+                          self._t("没有可撤的卖出委托", "No sell order to cancel"))
 
     # ------------------------------------------------------------------ internals
     def _send(self, order_ids: list[int], empty_message: str) -> int:
@@ -110,8 +122,9 @@ class CancelViewModel(QObject):
             if outcome.success:
                 self.cancelAccepted.emit(outcome.order_id)
             else:
-                reason = outcome.message or "柜台拒绝撤单"
-                shown = reason if "撤单失败" in reason else f"撤单失败: {reason}"
+                reason = outcome.message or self._t("柜台拒绝撤单", "the counter refused")
+                shown = reason if "撤单失败" in reason else self._t(f"撤单失败: {reason}",
+                                                                 f"Cancel failed: {reason}")
                 self._entrusts.set_row_error(outcome.order_id, shown)
                 log.warning("撤单失败（委托 %s）：%s", outcome.order_id, reason)
                 self.cancelFailed.emit(outcome.order_id, reason)

@@ -26,23 +26,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
+from app.services.backends import DEFAULT_SIM_ACCOUNT, default_sim_path, native_xtquant_available
 from app.viewmodels.trading_operations import Connect, Disconnect, OperationRunner
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SIM_ACCOUNT = "88000001"
 GROUP = "connection"
+USERDATA_MINI = "userdata_mini"
 
-
-def default_sim_path() -> str:
-    """Where the simulator's counter keeps its ledger by default (per user)."""
-    try:
-        from platformdirs import user_data_dir
-
-        base = Path(user_data_dir("QMTDesk", appauthor=False))
-    except ImportError:  # pragma: no cover
-        base = Path.home() / ".qmtdesk"
-    return str(base / "sim")
+__all__ = ["DEFAULT_SIM_ACCOUNT", "ConnectionViewModel", "default_sim_path"]
 
 
 class ConnectionViewModel(QObject):
@@ -58,9 +50,12 @@ class ConnectionViewModel(QObject):
 
     def __init__(self, runner: OperationRunner,
                  session_provider: Callable[[str], object] | None = None,
-                 settings: QSettings | None = None, parent: QObject | None = None) -> None:
+                 settings: QSettings | None = None, parent: QObject | None = None, *,
+                 broker_available: bool | None = None, lang: str = "zh") -> None:
         super().__init__(parent)
         self._runner = runner
+        self._broker_available = broker_available
+        self._lang = lang
         self._provider = session_provider
         self._settings = settings if settings is not None else QSettings()
         self._path = ""
@@ -72,6 +67,7 @@ class ConnectionViewModel(QObject):
         self._error = ""
         self._busy = False
         self._connected = False
+        self._reconnecting = False
         self.load()
 
     # ------------------------------------------------------------------ fields
@@ -135,6 +131,24 @@ class ConnectionViewModel(QObject):
         self._set("_max_attempts", max(0, int(value)))
 
     @property
+    def broker_available(self) -> bool:
+        """xtquant's native trading module loads here (Windows with the broker's xtquant)."""
+        if self._broker_available is None:
+            self._broker_available = native_xtquant_available()
+        return self._broker_available
+
+    def set_lang(self, lang: str) -> None:
+        """'zh' or 'en' for the sentences this viewmodel writes."""
+        if lang != self._lang:
+            self._lang = lang
+            if self._error:
+                self._set_error(self.validate() or self._error)
+            self.changed.emit()
+
+    def _t(self, zh: str, en: str) -> str:
+        return en if self._lang == "en" else zh
+
+    @property
     def error(self) -> str:
         """One sentence saying what to check ('' when fine)."""
         return self._error
@@ -147,6 +161,11 @@ class ConnectionViewModel(QObject):
     @property
     def connected(self) -> bool:
         return self._connected
+
+    @property
+    def reconnecting(self) -> bool:
+        """The session is retrying by itself (connect waits; disconnect stops it)."""
+        return self._reconnecting
 
     @property
     def session(self):
@@ -194,28 +213,82 @@ class ConnectionViewModel(QObject):
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> str:
-        """One sentence about what is wrong with the fields, or ''."""
-        path = self.effective_path()
-        account = self.effective_account()
-        if not self._use_simulator:
-            if not path:
-                return "请选择 miniQMT 的 userdata_mini 文件夹（在 QMT 安装目录下）。"
-            if not os.path.isdir(path):
-                return (f"找不到文件夹「{path}」，请选择 QMT 安装目录下的 userdata_mini 文件夹。")
+        """One sentence saying what to check in the fields, or '' when they look right."""
+        if self._use_simulator:
+            problem = self._check_sim_folder(self.effective_path())
+        else:
+            problem = self._check_broker_folder(self._path)
+        return problem or self._check_account(self.effective_account())
+
+    def _check_sim_folder(self, path: str) -> str:
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            return self._t(
+                f"「{path}」是一个文件，不是文件夹；请选择一个文件夹存放模拟柜台的数据，"
+                f"或清空路径使用默认文件夹。",
+                f"'{path}' is a file, not a folder; choose a folder for the simulator's "
+                f"data, or clear the path to use the default folder.")
+        existing = folder
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return self._t(
+                f"没有权限在「{existing}」中写入，模拟柜台无法保存数据；请选择一个可写的文件夹，"
+                f"或清空路径使用默认文件夹。",
+                f"No permission to write in '{existing}', so the simulator cannot keep its "
+                f"data; choose a writable folder, or clear the path to use the default folder.")
+        return ""
+
+    def _check_broker_folder(self, path: str) -> str:
+        if not self.broker_available:
+            return self._t(
+                "券商模式需要 Windows 和已登录的 QMT 客户端（登录时勾选极简模式/独立交易模式），"
+                "本机无法加载 xtquant 的交易模块；没有券商时请选「模拟柜台」。",
+                "Broker mode needs Windows and a QMT client logged in with 极简模式 "
+                "(independent trading mode); xtquant's trading module cannot load on this "
+                "machine, so choose the simulator instead.")
+        if not path:
+            return self._t(
+                "请选择 miniQMT 的 userdata_mini 文件夹（在 QMT 的安装目录下）。",
+                "Choose miniQMT's userdata_mini folder (in the QMT installation folder).")
+        folder = Path(path)
+        if not folder.is_dir():
+            return self._t(
+                f"找不到文件夹「{path}」，请选择 QMT 安装目录下的 userdata_mini 文件夹。",
+                f"Folder '{path}' does not exist; choose the userdata_mini folder in the "
+                f"QMT installation folder.")
+        if folder.name.lower() != USERDATA_MINI and (folder / USERDATA_MINI).is_dir():
+            return self._t(
+                f"请选择「{folder / USERDATA_MINI}」，而不是它的上一级文件夹。",
+                f"Choose '{folder / USERDATA_MINI}', not the folder above it.")
+        return ""
+
+    def _check_account(self, account: str) -> str:
         if not account:
-            return "请输入资金账号。"
+            return self._t("请输入资金账号（券商给的股票资金账号）。",
+                           "Enter the account id (the stock account your broker gave you).")
         if not account.replace("_", "").replace("-", "").isalnum():
-            return f"资金账号「{account}」含有不可用的字符，请检查是否复制了多余的空格或符号。"
+            return self._t(
+                f"资金账号「{account}」含有不可用的字符，请检查是否复制了多余的空格或符号。",
+                f"Account '{account}' contains characters an account id cannot have; check "
+                f"for copied spaces or symbols.")
         return ""
 
     def _failure_sentence(self, detail: str = "") -> str:
         path, account = self.effective_path(), self.effective_account()
         if self._use_simulator:
-            base = f"无法连接模拟柜台（{path}），请检查该文件夹是否可写"
+            base = self._t(f"无法连接模拟柜台（{path}），请检查该文件夹是否可写",
+                           f"Cannot connect to the simulator ({path}); check that the folder "
+                           f"is writable")
         else:
-            base = (f"无法连接 miniQMT：请确认 QMT 已以极简模式登录、"
-                    f"路径「{path}」是 userdata_mini 文件夹，且资金账号「{account}」正确")
-        return f"{base}（{detail}）。" if detail else f"{base}。"
+            base = self._t(
+                f"无法连接 miniQMT：请确认 QMT 已以极简模式登录、"
+                f"路径「{path}」是 userdata_mini 文件夹，且资金账号「{account}」正确",
+                f"Cannot connect to miniQMT: check that QMT is logged in with 极简模式, that "
+                f"'{path}' is its userdata_mini folder and that account '{account}' is right")
+        if detail:
+            return self._t(f"{base}（{detail}）。", f"{base} ({detail}).")
+        return self._t(f"{base}。", f"{base}.")
 
     def _set_error(self, text: str) -> None:
         if text != self._error:
@@ -249,7 +322,7 @@ class ConnectionViewModel(QObject):
     @Slot()
     def connect_session(self) -> bool:
         """Validate, remember the fields, and connect off the GUI thread. False if refused."""
-        if self._busy:
+        if self._busy or self._reconnecting:
             return False
         problem = self.validate()
         if problem:
@@ -267,7 +340,13 @@ class ConnectionViewModel(QObject):
             return False
         path = self.effective_path()
         if self._use_simulator:
-            Path(path).mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                message = self._failure_sentence(exc.strerror or str(exc))
+                self._set_error(message)
+                self.connectFailed.emit(message)
+                return False
         op = Connect(path, self.effective_account(), self._reconnect_enabled,
                      self._reconnect_interval, self._max_attempts)
         self._set_busy(True)
@@ -310,12 +389,17 @@ class ConnectionViewModel(QObject):
     def _on_disconnect_error(self, message: str) -> None:
         self._set_busy(False)
         self._set_connected(False)
-        self._set_error(f"断开连接时出错：{message}")
+        self._set_error(self._t(f"断开连接时出错：{message}",
+                                f"Error while disconnecting: {message}"))
 
     @Slot(object)
     def on_status(self, status) -> None:
         """Follow the session's ``ConnectionStatus`` (connected or not)."""
         name = (getattr(status.state, "name", None) or str(status.state)).upper()
+        reconnecting = name == "RECONNECTING"
+        if reconnecting != self._reconnecting:
+            self._reconnecting = reconnecting
+            self.changed.emit()
         self._set_connected(name == "CONNECTED")
 
 

@@ -76,7 +76,8 @@ class EntrustTableModel(RecordTableModel):
                tooltip=lambda m, o: format_datetime(o.order_time)),
         Column("order_id", "委托号", "Order ID", lambda m, o: str(o.order_id),
                sort=lambda m, o: o.order_id, numeric=True,
-               tooltip=lambda m, o: f"柜台编号 {o.order_sysid}" if o.order_sysid else None),
+               tooltip=lambda m, o: (f"{'Counter id' if m.lang == 'en' else '柜台编号'} "
+                                     f"{o.order_sysid}") if o.order_sysid else None),
         Column("stock_code", "证券代码", "Code", lambda m, o: o.stock_code),
         Column("instrument_name", "证券名称", "Name", lambda m, o: m.instrument_name(o)),
         Column("order_type", "买卖", "Side",
@@ -103,7 +104,8 @@ class EntrustTableModel(RecordTableModel):
         Column("cancel", "撤单", "Cancel",
                lambda m, o: ("撤单" if m.lang == "zh" else "Cancel") if is_cancelable(o) else "",
                sort=lambda m, o: int(is_cancelable(o)), center=True,
-               tooltip=lambda m, o: "点击撤销此委托" if is_cancelable(o) else None),
+               tooltip=lambda m, o: ("Click to cancel this order" if m.lang == "en"
+                                     else "点击撤销此委托") if is_cancelable(o) else None),
     )
 
     CANCEL_COLUMN = len(COLUMNS) - 1
@@ -157,7 +159,8 @@ class EntrustTableModel(RecordTableModel):
     @Slot(object)
     def on_cancel_error(self, error) -> None:
         """A ``CancelError`` record: ``撤单失败: <error_msg>`` on its row."""
-        self.set_row_error(error.order_id, f"撤单失败: {error.error_msg}")
+        prefix = "Cancel failed" if self.lang == "en" else "撤单失败"
+        self.set_row_error(error.order_id, f"{prefix}: {error.error_msg}")
 
     @Slot(list)
     def on_cancel_errors(self, errors: list) -> None:
@@ -167,7 +170,8 @@ class EntrustTableModel(RecordTableModel):
     @Slot(object)
     def on_order_error(self, error) -> None:
         """An ``OrderError`` record: ``下单失败: <error_msg>`` on its row (if it has one)."""
-        self.set_row_error(error.order_id, f"下单失败: {error.error_msg}")
+        prefix = "Rejected" if self.lang == "en" else "下单失败"
+        self.set_row_error(error.order_id, f"{prefix}: {error.error_msg}")
 
     @Slot(list)
     def on_order_errors(self, errors: list) -> None:

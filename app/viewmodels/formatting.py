@@ -12,10 +12,10 @@ Everything here is pure Python; the table models turn the colour names into
 from __future__ import annotations
 
 import math
-import time as _time
 from functools import lru_cache
 
 from app.models import rules
+from app.models.clock import china_time
 
 PLACEHOLDER = "--"
 
@@ -80,17 +80,20 @@ def format_percent(ratio: float | None, *, signed: bool = True, decimals: int = 
 
 
 def format_time(epoch: int | float | None) -> str:
-    """Epoch seconds -> local ``HH:MM:SS`` (xtquant's ``order_time``/``traded_time``)."""
+    """Epoch seconds -> China time ``HH:MM:SS`` (xtquant's ``order_time``/``traded_time``).
+
+    A-share times are China times whatever the machine's time zone is.
+    """
     if not epoch:
         return PLACEHOLDER
-    return _time.strftime("%H:%M:%S", _time.localtime(epoch))
+    return china_time(epoch).strftime("%H:%M:%S")
 
 
 def format_datetime(epoch: int | float | None) -> str:
-    """Epoch seconds -> local ``YYYY-MM-DD HH:MM:SS`` (tool tips)."""
+    """Epoch seconds -> China time ``YYYY-MM-DD HH:MM:SS`` (tool tips)."""
     if not epoch:
         return PLACEHOLDER
-    return _time.strftime("%Y-%m-%d %H:%M:%S", _time.localtime(epoch))
+    return china_time(epoch).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def sign_color(value: float | None) -> str | None:

@@ -13,14 +13,14 @@ errors only; ``set_filter_text`` searches the text.
 from __future__ import annotations
 
 import logging
-import time
 from collections import deque
 from dataclasses import dataclass
 from itertools import count
 
 from PySide6.QtCore import QModelIndex, QObject, QTimer, Slot
 
-from app.viewmodels.formatting import UP_COLOR
+from app.models.clock import china_time
+from app.viewmodels.formatting import UP_COLOR, format_datetime
 from app.viewmodels.record_table_model import Column, RecordFilterProxyModel, RecordTableModel
 
 _LEVEL_ZH = {logging.DEBUG: "调试", logging.INFO: "信息", logging.WARNING: "警告",
@@ -46,7 +46,7 @@ class LogEntry:
 
 
 def _time_text(t: float) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int(t % 1 * 1000):03d}"
+    return china_time(t).strftime("%H:%M:%S") + f".{int(t % 1 * 1000):03d}"
 
 
 def _level_color(_m, e: LogEntry) -> str | None:
@@ -82,8 +82,7 @@ class LogTableModel(RecordTableModel):
 
     COLUMNS = (
         Column("time", "时间", "Time", lambda m, e: _time_text(e.time),
-               sort=lambda m, e: e.seq, tooltip=lambda m, e: time.strftime(
-                   "%Y-%m-%d %H:%M:%S", time.localtime(e.time))),
+               sort=lambda m, e: e.seq, tooltip=lambda m, e: format_datetime(e.time)),
         Column("level", "级别", "Level",
                lambda m, e: e.level_name_zh if m.lang == "zh" else logging.getLevelName(e.level),
                sort=lambda m, e: e.level, color=_level_color, center=True),

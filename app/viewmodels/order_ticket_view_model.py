@@ -241,7 +241,7 @@ class OrderTicketViewModel(QObject):
         if not code:
             return
         for q in quotes:
-            if q.stock_code == code:
+            if q.stock_code == code and (self._quote is None or q.time >= self._quote.time):
                 moved = self._quote is None or self._quote.last_price != q.last_price
                 self._quote = q
                 if moved:
@@ -298,6 +298,18 @@ class OrderTicketViewModel(QObject):
             return [LIMIT]
         return [LIMIT, *ttypes.ttypes_for(self._security.stock_code)]
 
+    def price_type_label(self, name: str) -> str:
+        """How ``name`` (one of ``price_types``) reads in the ticket's language."""
+        if self._lang != "en":
+            return name
+        if name == LIMIT or self._security is None:
+            return names.name_of(names.PRICE_TYPE, FIX_PRICE, "en")
+        try:
+            code = ttypes.market_price_type(self._security.stock_code, name)
+        except ttypes.TtypeError:
+            return name
+        return names.name_of(names.PRICE_TYPE, code, "en")
+
     @property
     def price_type_code(self) -> int:
         """The xtconstant price_type the order will carry (11 for 限价)."""
@@ -342,6 +354,8 @@ class OrderTicketViewModel(QObject):
 
     @property
     def max_volume_label(self) -> str:
+        if self._lang == "en":
+            return "Max buy" if self._side is Side.BUY else "Max sell"
         return "可买" if self._side is Side.BUY else "可卖"
 
     @property
@@ -424,7 +438,9 @@ class OrderTicketViewModel(QObject):
         with no session.
         """
         if self._submitting:
-            self.refused.emit("上一笔委托正在发送，请等待柜台回应。")
+            self.refused.emit(self._t("上一笔委托正在发送，请等待柜台回应。",
+                                      "The previous order is still being sent; wait for the "
+                                      "counter's answer."))
             return False
         if side is not None:
             self.set_side(side)
@@ -433,7 +449,8 @@ class OrderTicketViewModel(QObject):
             self.refused.emit(self.problem_text)
             return False
         if self._runner is None or self._runner.session is None:
-            self.refused.emit("未连接到交易柜台，请先连接。")
+            self.refused.emit(self._t("未连接到交易柜台，请先连接。",
+                                      "Not connected to the counter; connect first."))
             return False
         op = PlaceOrder(self.stock_code, self._side, self._volume, self.price_type_code,
                         float(self._price or 0.0) if self._price_type == LIMIT else 0.0,
@@ -488,8 +505,12 @@ class OrderTicketViewModel(QObject):
         self.set_price(None)
         self.set_volume(0)
 
+    def _t(self, zh: str, en: str) -> str:
+        return en if self._lang == "en" else zh
+
     def set_lang(self, lang: str) -> None:
         self._lang = lang
+        self.priceTypesChanged.emit(self.price_types)
         self.problemsChanged.emit(self.problems)
         self.changed.emit()
 

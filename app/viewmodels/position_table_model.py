@@ -46,7 +46,8 @@ class PositionTableModel(RecordTableModel):
         Column("can_use_volume", "可用数量", "Sellable",
                lambda m, p: format_volume(p.can_use_volume),
                sort=lambda m, p: p.can_use_volume, numeric=True,
-               tooltip=lambda m, p: "T+1：今日买入的股份明日可卖"),
+               tooltip=lambda m, p: ("T+1: shares bought today can be sold tomorrow"
+                                    if m.lang == "en" else "T+1：今日买入的股份明日可卖")),
         Column("avg_price", "成本价", "Cost", lambda m, p: format_price(p.avg_price, p.stock_code),
                sort=lambda m, p: p.avg_price, numeric=True),
         Column("last_price", "最新价", "Last",
@@ -87,6 +88,8 @@ class PositionTableModel(RecordTableModel):
         for quote in quotes:
             code = quote.stock_code
             old = self._quotes.get(code)
+            if old is not None and quote.time < old.time:
+                continue  # an older quote (a fetched one overtaken by a tick) never wins
             self._quotes[code] = quote
             if quote.instrument_name:
                 self.set_instrument_name(code, quote.instrument_name)

@@ -64,6 +64,11 @@ class QuoteViewModel(QObject):
         if code:
             self.set_code(code)
 
+    def reload(self) -> None:
+        """Load the selected code's quote and today's ticks again (e.g. after the market jumped)."""
+        if self._code and self._market is not None:
+            self._load(self._code)
+
     # ------------------------------------------------------------------ selection
     @property
     def code(self) -> str:
@@ -143,7 +148,7 @@ class QuoteViewModel(QObject):
         """Quotes from the bridge: keep the selected code's and append a tick."""
         code = self._code
         for q in quotes:
-            if q.stock_code != code:
+            if q.stock_code != code or (self._quote is not None and q.time < self._quote.time):
                 continue
             self._quote = q
             if q.last_price and (not self._times or q.time > self._times[-1]):

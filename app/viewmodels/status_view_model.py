@@ -5,13 +5,17 @@ While reconnecting, the text is ``重连中 第 n/m 次，k 秒后重试`` (``�
 when attempts are unlimited, ``max_attempts == 0``), recomputed every second by
 a ``QTimer`` that only runs while a retry is pending. Order and cancel errors
 show as a transient ``message`` that clears itself after ``timeout_ms``; the
-log panel keeps them for good.
+log panel keeps them for good. For one order, an error wins over success: the
+counter's refusal (``on_order_error``) may overtake the order's reply
+(``on_order_sent``), and the late ``委托已发送`` then neither replaces the
+error nor restarts its timer.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -67,6 +71,7 @@ class StatusViewModel(QObject):
         self._account = ""
         self._message = ""
         self._message_level = "info"
+        self._failed_orders: OrderedDict[int, None] = OrderedDict()  # refused by the counter
         self.message_timeout_ms = message_timeout_ms
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -122,7 +127,7 @@ class StatusViewModel(QObject):
             return ""
         parts = [self._text]
         if self._status.miniqmt_path:
-            parts.append(f"路径: {self._status.miniqmt_path}")
+            parts.append(self._t("路径: ", "Path: ") + self._status.miniqmt_path)
         if self._status.message:
             parts.append(self._status.message)
         return "\n".join(parts)
@@ -197,15 +202,49 @@ class StatusViewModel(QObject):
             self.messageChanged.emit("")
             self.changed.emit()
 
+    def _t(self, zh: str, en: str) -> str:
+        return en if self._lang == "en" else zh
+
+    @Slot(int)
+    def on_order_sent(self, order_id: int) -> None:
+        """The order's reply: ``委托已发送，委托号 n`` unless the counter already refused it."""
+        if order_id in self._failed_orders:
+            return  # the refusal overtook the reply: the error stays, with its own timeout
+        self.show_message(self._t(f"委托已发送，委托号 {order_id}", f"Order {order_id} sent"))
+
     @Slot(object)
     def on_order_error(self, error) -> None:
         """An ``OrderError``: ``下单失败(委托 n): reason``."""
-        self.show_error(f"下单失败（委托 {error.order_id}）：{error.error_msg}")
+        self._failed_orders[error.order_id] = None
+        while len(self._failed_orders) > 256:
+            self._failed_orders.popitem(last=False)
+        self.show_error(self._t(f"下单失败（委托 {error.order_id}）：{error.error_msg}",
+                                f"Order {error.order_id} rejected: {error.error_msg}"))
 
     @Slot(object)
     def on_cancel_error(self, error) -> None:
         """A ``CancelError``: ``撤单失败(委托 n): reason``."""
-        self.show_error(f"撤单失败（委托 {error.order_id}）：{error.error_msg}")
+        self.on_cancel_failed(error.order_id, error.error_msg)
+
+    @Slot(int, str)
+    def on_cancel_failed(self, order_id: int, reason: str) -> None:
+        self.show_error(self._t(f"撤单失败（委托 {order_id}）：{reason}",
+                                f"Cancel of order {order_id} failed: {reason}"))
+
+    @Slot(str)
+    def on_submit_failed(self, reason: str) -> None:
+        """The session refused or could not send the order."""
+        self.show_error(self._t(f"下单失败：{reason}", f"Order not placed: {reason}"))
+
+    @Slot(str)
+    def on_refused(self, reason: str) -> None:
+        """The ticket refused to send (its first problem)."""
+        first = reason.splitlines()[0] if reason else ""
+        self.show_error(self._t(f"未发送：{first}", f"Not sent: {first}"))
+
+    @Slot(str)
+    def on_refresh_failed(self, reason: str) -> None:
+        self.show_error(self._t(f"刷新失败：{reason}", f"Refresh failed: {reason}"))
 
     # ------------------------------------------------------------------ actions
     @Slot()

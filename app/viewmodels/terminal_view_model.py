@@ -24,6 +24,14 @@ trades; ``positionsChanged`` -> positions + ticket; ``assetChanged`` -> balance
 ``connectionStatusChanged`` -> status + connection, and on every (re)connect a
 ``RefreshAccount`` resyncs every table (``reset``). Order and cancel errors go
 to their entrust row, the status bar and the log.
+
+Quotes: a session's ``market`` exists only once it is connected (a simulator
+session learns its folder in ``connect``), so the market is attached here
+when the session reports CONNECTED (and at once when it already has one):
+the ticket and the quote panel get it, the holdings' codes are subscribed
+and their current quotes fetched off the GUI thread, so the day's P&L does
+not wait for the next tick. After the first snapshot the ticket gets a code
+to show (the last one used, else the first holding).
 """
 
 from __future__ import annotations
@@ -56,18 +64,7 @@ from app.viewmodels.trading_operations import (
 log = logging.getLogger("qmtdesk")
 
 
-def default_session_provider() -> Callable[[str], object]:
-    """One ``TradingSession`` per backend, created on first use."""
-    sessions: dict[str, object] = {}
-
-    def provide(backend: str):
-        if backend not in sessions:
-            from app.services.session import TradingSession
-
-            sessions[backend] = TradingSession(backend)
-        return sessions[backend]
-
-    return provide
+LAST_CODE_KEY = "ticket/last_code"
 
 
 class TerminalViewModel(QObject):
@@ -81,8 +78,12 @@ class TerminalViewModel(QObject):
                  settings: QSettings | None = None, parent: QObject | None = None, *,
                  session=None, lang: str = "zh", install_log_handler: bool = True) -> None:
         super().__init__(parent)
+        if session_provider is None and session is None:
+            raise TypeError("TerminalViewModel needs a session_provider or a session")
         self._lang = lang
+        self._settings = settings
         self._session = None
+        self._market = None
         self._quote_token = None
         self._quote_market = None
         self._was_connected = False
@@ -106,11 +107,10 @@ class TerminalViewModel(QObject):
         provider = session_provider
         if provider is None and session is not None:
             provider = lambda _backend, s=session: s  # noqa: E731
-        self.connection = ConnectionViewModel(self.runner, provider or default_session_provider(),
-                                              settings, self)
+        self.connection = ConnectionViewModel(self.runner, provider, settings, self, lang=lang)
         self.status = StatusViewModel(parent=self, lang=lang)
         self.ticket = OrderTicketViewModel(self.runner, parent=self, lookup=self.lookup, lang=lang)
-        self.cancel = CancelViewModel(self.runner, self.entrust_model, self)
+        self.cancel = CancelViewModel(self.runner, self.entrust_model, self, lang=lang)
         self.quote = QuoteViewModel(subscriber=self.bridge.enqueue, parent=self,
                                     lookup=self.lookup)
         self._wire()
@@ -132,12 +132,10 @@ class TerminalViewModel(QObject):
         self.connection.sessionChanged.connect(self.use_session)
         self.position_model.codesChanged.connect(self._subscribe_positions)
         self.ticket.codeChanged.connect(self._on_ticket_code)
-        self.ticket.submitted.connect(
-            lambda oid: self.status.show_message(f"委托已发送，委托号 {oid}"))
-        self.ticket.submitFailed.connect(lambda msg: self.status.show_error(f"下单失败：{msg}"))
-        self.ticket.refused.connect(self._on_refused)
-        self.cancel.cancelFailed.connect(
-            lambda oid, msg: self.status.show_error(f"撤单失败（委托 {oid}）：{msg}"))
+        self.ticket.submitted.connect(self.status.on_order_sent)
+        self.ticket.submitFailed.connect(self.status.on_submit_failed)
+        self.ticket.refused.connect(self.status.on_refused)
+        self.cancel.cancelFailed.connect(self.status.on_cancel_failed)
         self.cancel.nothingToCancel.connect(self.status.show_message)
         self.connection.connectFailed.connect(self.status.show_error)
 
@@ -145,22 +143,40 @@ class TerminalViewModel(QObject):
     def session(self):
         return self._session
 
+    @property
+    def market(self):
+        """The attached ``MarketData`` (None before the session is connected)."""
+        return self._market
+
     @Slot(object)
     def use_session(self, session) -> None:
         """Listen to ``session`` (the connection panel switched backend, or start-up)."""
         if session is self._session:
             return
-        self._unsubscribe_positions()
         self._session = session
         self.bridge.attach(session)
         if self.runner.session is not session:
             self.runner.set_session(session)
         self.status.set_session(session)
-        market = getattr(session, "market", None)
+        self._attach_market(self._session_market())  # None until a simulator session connects
+        self.sessionChanged.emit(session)
+
+    def _session_market(self):
+        try:
+            return getattr(self._session, "market", None)
+        except Exception as exc:  # e.g. xtdata cannot load on this machine
+            log.warning("行情不可用：%s", exc)
+            return None
+
+    def _attach_market(self, market) -> None:
+        """Give the ticket, the quote panel and the holdings ``market`` (None detaches)."""
+        if market is self._market:
+            return
+        self._unsubscribe_positions()
+        self._market = market
         self.ticket.set_market_data(market)
         self.quote.set_market(market, self.bridge.enqueue)
         self._subscribe_positions(self.position_model.codes())
-        self.sessionChanged.emit(session)
 
     # ------------------------------------------------------------------ bridge slots
     @Slot(list)
@@ -208,6 +224,8 @@ class TerminalViewModel(QObject):
         self.status.set_status(status)
         self.connection.on_status(status)
         connected = state_name(status.state) == "CONNECTED"
+        if connected:
+            self._attach_market(self._session_market())
         if connected and not self._was_connected:
             self.refresh()
         self._was_connected = connected
@@ -228,25 +246,49 @@ class TerminalViewModel(QObject):
     def _on_disconnected(self, _event) -> None:
         log.warning("与交易柜台的连接已断开")
 
-    def _on_refused(self, reason: str) -> None:
-        first = reason.splitlines()[0] if reason else ""
-        self.status.show_error(f"未发送：{first}")
-
     def _on_ticket_code(self, code: str) -> None:
         if code:
             self.quote.set_code(code)
+            if self._settings is not None:
+                self._settings.setValue(LAST_CODE_KEY, code)
+
+    def _choose_first_code(self, positions: list) -> None:
+        """After a snapshot, give an empty ticket a code: the last one used, else a holding."""
+        if self.ticket.code_text:
+            return
+        remembered = str(self._settings.value(LAST_CODE_KEY, "") or "") if self._settings else ""
+        code = remembered or (positions[0].stock_code if positions else "")
+        if code:
+            self.ticket.set_code(code)
 
     # ------------------------------------------------------------------ quotes for holdings
+    @Slot(list)
     def _subscribe_positions(self, codes: list) -> None:
+        """Subscribe the holdings' quotes and fetch their current ones (off the GUI thread).
+
+        The fetched quotes go through the bridge like any tick, so the last
+        price and the day's P&L are right before the market moves again.
+        """
         self._unsubscribe_positions()
-        market = getattr(self._session, "market", None)
+        market = self._market
         if market is None or not codes:
             return
+        codes = list(codes)
         try:
-            self._quote_token = market.subscribe(list(codes), self.bridge.enqueue)
+            self._quote_token = market.subscribe(codes, self.bridge.enqueue)
             self._quote_market = market
         except Exception:
             log.warning("无法订阅持仓行情", exc_info=True)
+        enqueue = self.bridge.enqueue
+
+        def seed() -> None:
+            for code in codes:
+                try:
+                    enqueue(market.quote(code))
+                except Exception as exc:  # one unknown code does not stop the others
+                    log.debug("无法取得 %s 的行情：%s", code, exc)
+
+        self.lookup.call(seed)
 
     def _unsubscribe_positions(self) -> None:
         if self._quote_token is not None and self._quote_market is not None:
@@ -279,12 +321,13 @@ class TerminalViewModel(QObject):
         self.ticket.set_positions(snap.positions)
         self.ticket.set_asset(snap.asset)
         self._update_day_profit()
+        self._choose_first_code(snap.positions)
         log.info("已同步账户：%d 笔持仓，%d 笔委托，%d 笔成交",
                  len(snap.positions), len(snap.orders), len(snap.trades))
         self.refreshed.emit()
 
     def _refresh_failed(self, message: str) -> None:
-        self.status.show_error(f"刷新失败：{message}")
+        self.status.on_refresh_failed(message)
         self.refreshFailed.emit(message)
 
     def set_lang(self, lang: str) -> None:
@@ -295,6 +338,8 @@ class TerminalViewModel(QObject):
             model.set_lang(lang)
         self.status.set_lang(lang)
         self.ticket.set_lang(lang)
+        self.connection.set_lang(lang)
+        self.cancel.set_lang(lang)
 
     def shutdown(self) -> None:
         """Stop timers and subscriptions (the session itself is the caller's)."""

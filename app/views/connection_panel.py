@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.views.ui_text import tr
+
 __all__ = ["ConnectionPanel"]
 
 BROKER_UNAVAILABLE = (
@@ -36,22 +38,21 @@ BROKER_UNAVAILABLE = (
 
 
 class ConnectionPanel(QWidget):
-    """``ConnectionPanel(viewmodel, broker_available, parent=None)``."""
+    """``ConnectionPanel(viewmodel, parent=None)``."""
 
-    def __init__(self, viewmodel, broker_available: bool = False, parent: QWidget | None = None):
+    def __init__(self, viewmodel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("connectionPanel")
-        self.setAccessibleName("连接设置")
+        self.setAccessibleName(tr("连接设置"))
         self.vm = viewmodel
-        self.broker_available = broker_available
         self._build()
         self._bind()
         self._sync()
 
     def _build(self) -> None:
-        self.sim_radio = QRadioButton("模拟柜台", self)
+        self.sim_radio = QRadioButton(tr("模拟柜台"), self)
         self.sim_radio.setObjectName("connectionSim")
-        self.broker_radio = QRadioButton("券商 miniQMT", self)
+        self.broker_radio = QRadioButton(tr("券商 miniQMT"), self)
         self.broker_radio.setObjectName("connectionBroker")
         self.mode_group = QButtonGroup(self)
         self.mode_group.addButton(self.sim_radio, 0)
@@ -64,12 +65,12 @@ class ConnectionPanel(QWidget):
 
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("connectionPath")
-        self.path_edit.setAccessibleName("miniQMT 路径")
+        self.path_edit.setAccessibleName(tr("miniQMT 路径"))
         self.browse_button = QToolButton(self)
         self.browse_button.setObjectName("connectionBrowse")
         self.browse_button.setText("…")
-        self.browse_button.setToolTip("选择文件夹")
-        self.browse_button.setAccessibleName("选择文件夹")
+        self.browse_button.setToolTip(tr("选择文件夹"))
+        self.browse_button.setAccessibleName(tr("选择文件夹"))
         path_row = QHBoxLayout()
         path_row.setSpacing(3)
         path_row.addWidget(self.path_edit, 1)
@@ -77,26 +78,26 @@ class ConnectionPanel(QWidget):
 
         self.account_edit = QLineEdit(self)
         self.account_edit.setObjectName("connectionAccount")
-        self.account_edit.setAccessibleName("资金账号")
+        self.account_edit.setAccessibleName(tr("资金账号"))
         self.account_edit.setMaxLength(32)
 
-        self.reconnect_check = QCheckBox("断线自动重连", self)
+        self.reconnect_check = QCheckBox(tr("断线自动重连"), self)
         self.reconnect_check.setObjectName("connectionReconnect")
         self.interval_spin = QSpinBox(self)
         self.interval_spin.setObjectName("connectionInterval")
-        self.interval_spin.setAccessibleName("重连间隔")
+        self.interval_spin.setAccessibleName(tr("重连间隔"))
         self.interval_spin.setRange(1, 3600)
-        self.interval_spin.setSuffix(" 秒")
+        self.interval_spin.setSuffix(tr(" 秒"))
         self.attempts_spin = QSpinBox(self)
         self.attempts_spin.setObjectName("connectionMaxAttempts")
-        self.attempts_spin.setAccessibleName("最大重连次数")
+        self.attempts_spin.setAccessibleName(tr("最大重连次数"))
         self.attempts_spin.setRange(0, 10_000)
-        self.attempts_spin.setSpecialValueText("无限")
-        self.attempts_spin.setSuffix(" 次")
+        self.attempts_spin.setSpecialValueText(tr("无限"))
+        self.attempts_spin.setSuffix(tr(" 次"))
 
-        self.connect_button = QPushButton("连接", self)
+        self.connect_button = QPushButton(tr("连接"), self)
         self.connect_button.setObjectName("connectionConnect")
-        self.disconnect_button = QPushButton("断开", self)
+        self.disconnect_button = QPushButton(tr("断开"), self)
         self.disconnect_button.setObjectName("connectionDisconnect")
         buttons = QHBoxLayout()
         buttons.addWidget(self.connect_button)
@@ -119,13 +120,13 @@ class ConnectionPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setHorizontalSpacing(6)
         form.setVerticalSpacing(5)
-        form.addRow("柜台", modes)
-        self.path_caption = QLabel("路径", self)
+        form.addRow(tr("柜台"), modes)
+        self.path_caption = QLabel(tr("路径"), self)
         form.addRow(self.path_caption, path_row)
-        form.addRow("资金账号", self.account_edit)
+        form.addRow(tr("资金账号"), self.account_edit)
         form.addRow("", self.reconnect_check)
-        form.addRow("重连间隔", self.interval_spin)
-        form.addRow("最多重连", self.attempts_spin)
+        form.addRow(tr("重连间隔"), self.interval_spin)
+        form.addRow(tr("最多重连"), self.attempts_spin)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
@@ -151,7 +152,7 @@ class ConnectionPanel(QWidget):
         vm.changed.connect(self._sync)
 
     def choose_folder(self) -> None:
-        title = (
+        title = tr(
             "选择模拟柜台文件夹"
             if self.vm.use_simulator
             else "选择 miniQMT 的 userdata_mini 文件夹"
@@ -164,11 +165,11 @@ class ConnectionPanel(QWidget):
         vm = self.vm
         sim = vm.use_simulator
         (self.sim_radio if sim else self.broker_radio).setChecked(True)
-        self.path_caption.setText("模拟柜台文件夹" if sim else "userdata_mini")
+        self.path_caption.setText(tr("模拟柜台文件夹") if sim else "userdata_mini")
         self.path_edit.setPlaceholderText(
             vm.effective_path() if sim else r"D:\国金QMT\userdata_mini"
         )
-        self.account_edit.setPlaceholderText(vm.effective_account() if sim else "资金账号")
+        self.account_edit.setPlaceholderText(vm.effective_account() if sim else tr("资金账号"))
         if self.path_edit.text() != vm.path and not self.path_edit.hasFocus():
             self.path_edit.setText(vm.path)
         if self.account_edit.text() != vm.account and not self.account_edit.hasFocus():
@@ -187,7 +188,8 @@ class ConnectionPanel(QWidget):
         self.interval_spin.setEnabled(vm.reconnect_enabled)
         self.attempts_spin.setEnabled(vm.reconnect_enabled)
         busy, connected = vm.busy, vm.connected
-        editable = not busy and not connected
+        in_session = connected or vm.reconnecting  # fields fixed, 断开 ends the session
+        editable = not busy and not in_session
         for widget in (
             self.sim_radio,
             self.broker_radio,
@@ -196,33 +198,40 @@ class ConnectionPanel(QWidget):
             self.account_edit,
         ):
             widget.setEnabled(editable)
-        self.connect_button.setEnabled(not busy and not connected)
-        self.connect_button.setText("连接中…" if busy and not connected else "连接")
-        self.disconnect_button.setEnabled(not busy and connected)
+        self.connect_button.setEnabled(not busy and not in_session)
+        self.connect_button.setText(tr("连接中…" if busy and not connected else "连接"))
+        self.disconnect_button.setEnabled(not busy and in_session)
         if connected:
-            where = "模拟柜台" if sim else "miniQMT"
-            self.state_label.setText(f"已连接{where}，账号 {vm.effective_account()}")
+            where = tr("模拟柜台") if sim else "miniQMT"
+            self.state_label.setText(
+                tr("已连接{where}，账号 {account}", where=where, account=vm.effective_account())
+            )
             self.state_label.setProperty("role", "ok")
+        elif vm.reconnecting:
+            self.state_label.setText(tr("连接已断开，正在自动重连（见状态栏）"))
+            self.state_label.setProperty("role", "error")
         else:
-            self.state_label.setText("连接中…" if busy else "未连接")
+            self.state_label.setText(tr("连接中…" if busy else "未连接"))
             self.state_label.setProperty("role", "hint")
         self.state_label.style().unpolish(self.state_label)
         self.state_label.style().polish(self.state_label)
         self.error_label.setText(vm.error)
         self.error_label.setVisible(bool(vm.error))
-        if not self.broker_available and not sim:
-            self.note_label.setText(BROKER_UNAVAILABLE)
+        if not self.vm.broker_available and not sim:
+            self.note_label.setText(tr(BROKER_UNAVAILABLE))
             self.note_label.setProperty("role", "error")
         elif sim:
             self.note_label.setText(
-                "模拟柜台：内置的纸面账户，行情为模拟，成交按交易所规则撮合，"
-                "数据保存在上面的文件夹里。"
+                tr(
+                    "模拟柜台：内置的纸面账户，行情为模拟，成交按交易所规则撮合，"
+                    "数据保存在上面的文件夹里。"
+                )
             )
             self.note_label.setProperty("role", "hint")
         else:
-            self.note_label.setText("请先在 QMT 客户端以极简模式（独立交易）登录，再点连接。")
+            self.note_label.setText(tr("请先在 QMT 客户端以极简模式（独立交易）登录，再点连接。"))
             self.note_label.setProperty("role", "hint")
         self.note_label.style().unpolish(self.note_label)
         self.note_label.style().polish(self.note_label)
-        if not self.broker_available:
-            self.broker_radio.setToolTip(BROKER_UNAVAILABLE)
+        if not self.vm.broker_available:
+            self.broker_radio.setToolTip(tr(BROKER_UNAVAILABLE))

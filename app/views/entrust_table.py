@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.viewmodels.record_table_model import CANCELABLE_ROLE, KEY_ROLE
 from app.views.record_table_view import RecordTableView
+from app.views.ui_text import tr
 
 __all__ = ["CancelButtonDelegate", "EntrustTable"]
 
@@ -43,7 +44,7 @@ class CancelButtonDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QWidget | None = None, text: str = "撤单"):
         super().__init__(parent)
-        self._text = text
+        self._text = tr(text)
         self._pressed: QPersistentModelIndex | None = None
         self._hover: QPersistentModelIndex | None = None
 

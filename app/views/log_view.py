@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QVBoxLa
 
 from app.viewmodels.log_table_model import LEVEL_CHOICES, LogFilterProxyModel
 from app.views.record_table_view import RecordTableView
+from app.views.ui_text import tr
 
 __all__ = ["LogView"]
 
@@ -22,17 +23,17 @@ class LogView(QWidget):
     def __init__(self, model: QAbstractItemModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("logView")
-        self.setAccessibleName("日志")
+        self.setAccessibleName(tr("日志"))
         self.model = model
 
         self.level_combo = QComboBox(self)
         self.level_combo.setObjectName("logLevel")
-        self.level_combo.setAccessibleName("日志级别")
+        self.level_combo.setAccessibleName(tr("日志级别"))
         for label, level in LEVEL_CHOICES:
-            self.level_combo.addItem(label, level)
+            self.level_combo.addItem(tr(label), level)
         self.search_edit = QLineEdit(self)
         self.search_edit.setObjectName("logSearch")
-        self.search_edit.setPlaceholderText("搜索日志")
+        self.search_edit.setPlaceholderText(tr("搜索日志"))
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.setMaximumWidth(240)
 
@@ -51,7 +52,7 @@ class LogView(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.setSpacing(6)
-        bar.addWidget(QLabel("级别", self))
+        bar.addWidget(QLabel(tr("级别"), self))
         bar.addWidget(self.level_combo)
         bar.addWidget(self.search_edit)
         bar.addStretch(1)

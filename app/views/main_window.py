@@ -52,6 +52,7 @@ from app.views.record_table_view import RecordTableView
 from app.views.status_bar import StatusBar
 from app.views.terminal_actions import TerminalActions
 from app.views.trade_table import TradeTable
+from app.views.ui_text import tr
 
 __all__ = ["MainWindow", "TerminalViewModels"]
 
@@ -74,7 +75,6 @@ class TerminalViewModels:
     trades: Any  # TradeTableModel
     log: Any  # LogTableModel
     refresh: Any = None  # callable: re-query the account (F5)
-    broker_available: bool = False
 
 
 class MainWindow(QMainWindow):
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self._initial_size = initial_size or self.default_size()
         self._wide = self._initial_size.width() >= self.WIDE_LAYOUT_WIDTH
         self.setObjectName("mainWindow")
-        self.setWindowTitle(APP_TITLE)
+        self.setWindowTitle(tr(APP_TITLE))
         self.vms = vms
         self.settings = settings
         self.commands = TerminalActions(self)
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ widgets
     def _build_widgets(self) -> None:
         vms = self.vms
-        self.connection_panel = ConnectionPanel(vms.connection, vms.broker_available)
+        self.connection_panel = ConnectionPanel(vms.connection)
         self.order_ticket = OrderTicket(vms.ticket)
         self.quote_panel = QuotePanel(vms.quote)
         self.price_chart = PriceChart(vms.quote)
@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         self.balance_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
+        dock = QDockWidget(tr(title), self)
         dock.setObjectName(name)
         dock.setWidget(widget)
         dock.setFeatures(
@@ -167,15 +167,19 @@ class MainWindow(QMainWindow):
             button.setObjectName(f"{action.objectName()}Button")
             bar.addWidget(button)
         bar.addSpacing(12)
-        self.cancelable_only = QCheckBox("只看可撤", pane)
+        self.cancelable_only = QCheckBox(tr("只看可撤"), pane)
         self.cancelable_only.setObjectName("entrustCancelableOnly")
         bar.addWidget(self.cancelable_only)
         bar.addStretch(1)
         self.entrust_filter = QLineEdit(pane)
         self.entrust_filter.setObjectName("entrustFilter")
-        self.entrust_filter.setPlaceholderText("筛选代码/名称/状态")
+        self.entrust_filter.setPlaceholderText(tr("筛选代码/名称/状态"))
         self.entrust_filter.setClearButtonEnabled(True)
-        self.entrust_filter.setMaximumWidth(200)
+        metrics = self.entrust_filter.fontMetrics()
+        self.entrust_filter.setMinimumWidth(
+            metrics.horizontalAdvance(self.entrust_filter.placeholderText()) + 36
+        )
+        self.entrust_filter.setMaximumWidth(240)
         bar.addWidget(self.entrust_filter)
         layout = QVBoxLayout(pane)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -196,7 +200,9 @@ class MainWindow(QMainWindow):
         self.entrust_dock = self._dock("委托", "entrustDock", self._entrust_pane(), bottom)
         self.trade_dock = self._dock("成交", "tradeDock", self.trade_table, bottom)
         self.log_dock = self._dock("日志", "logDock", self.log_view, bottom)
-        self.connection_dock = self._dock("连接", "connectionDock", self.connection_panel, bottom)
+        self.connection_dock = self._dock(
+            "连接设置", "connectionDock", self.connection_panel, bottom
+        )
 
         self.splitDockWidget(self.ticket_dock, self.quote_dock, Qt.Orientation.Vertical)
         if not self._wide:  # positions join the tabs: every column stays visible
@@ -231,27 +237,27 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         a = self.commands
         bar = self.menuBar()
-        file_menu = bar.addMenu("文件(&F)")
+        file_menu = bar.addMenu(tr("文件(&F)"))
         file_menu.addActions([a.export_entrusts, a.export_trades, a.export_positions])
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
-        trade_menu = bar.addMenu("交易(&T)")
+        trade_menu = bar.addMenu(tr("交易(&T)"))
         trade_menu.addActions(a.trading())
         trade_menu.addSeparator()
         trade_menu.addActions(a.cancelling())
         trade_menu.addSeparator()
         trade_menu.addAction(a.refresh)
-        conn_menu = bar.addMenu("连接(&C)")
+        conn_menu = bar.addMenu(tr("连接(&C)"))
         conn_menu.addActions([a.connect, a.disconnect, a.stop_reconnect])
-        view_menu = bar.addMenu("视图(&V)")
+        view_menu = bar.addMenu(tr("视图(&V)"))
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(a.reset_layout)
-        help_menu = bar.addMenu("帮助(&H)")
+        help_menu = bar.addMenu(tr("帮助(&H)"))
         help_menu.addActions([a.shortcuts_help, a.about])
 
-        toolbar = QToolBar("工具栏", self)
+        toolbar = QToolBar(tr("工具栏"), self)
         toolbar.setObjectName("mainToolBar")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -325,7 +331,7 @@ class MainWindow(QMainWindow):
         """F3: cancel the selected cancelable rows of the entrust table."""
         ids = self.entrust_table.selected_cancelable_ids()
         if not ids:
-            self.vms.status.show_message("请先在委托表中选中可撤的委托（F3 撤销选中）", 4000)
+            self.vms.status.show_message(tr("请先在委托表中选中可撤的委托（F3 撤销选中）"), 4000)
             return 0
         return self.vms.cancel.cancel_selected(ids)
 
@@ -342,7 +348,8 @@ class MainWindow(QMainWindow):
 
     def _sync_connection_actions(self, *_args) -> None:
         a, conn, status = self.commands, self.vms.connection, self.vms.status
-        a.connect.setEnabled(not conn.busy and not conn.connected)
+        # while the session reconnects by itself, 连接 would start a second attempt
+        a.connect.setEnabled(not conn.busy and not conn.connected and not conn.reconnecting)
         a.disconnect.setEnabled(not conn.busy and (conn.connected or status.reconnecting))
         a.stop_reconnect.setEnabled(status.can_stop_reconnect)
 
@@ -355,14 +362,16 @@ class MainWindow(QMainWindow):
             f"<tr><td><b>{key}</b></td><td>&nbsp;&nbsp;{text}</td></tr>"
             for key, text in self.commands.shortcut_table()
         )
-        QMessageBox.information(self, "快捷键", f"<table>{rows}</table>")
+        QMessageBox.information(self, tr("快捷键"), f"<table>{rows}</table>")
 
     def _show_about(self) -> None:
         QMessageBox.about(
             self,
-            "关于 QMT Desk",
-            "QMT Desk：面向 A 股手动交易者的 miniQMT (xtquant) 交易终端。<br>"
-            "没有券商时使用内置模拟柜台。红色为买入/上涨，绿色为卖出/下跌。",
+            tr("关于 QMT Desk"),
+            tr(
+                "QMT Desk：面向 A 股手动交易者的 miniQMT (xtquant) 交易终端。<br>"
+                "没有券商时使用内置模拟柜台。红色为买入/上涨，绿色为卖出/下跌。"
+            ),
         )
 
     # ------------------------------------------------------------------ layout persistence

@@ -14,7 +14,7 @@ auto-repeat, and the viewmodel refuses a submit while one is in flight.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.views.theme import DOWN_COLOR, FLAT_COLOR, UP_COLOR
+from app.views.ui_text import tr
 
 __all__ = ["OrderTicket"]
 
@@ -57,6 +58,21 @@ class _SwallowDoubleClick(QObject):
         return event.type() == QEvent.Type.MouseButtonDblClick
 
 
+class _SelectAllOnFocus(QObject):
+    """Event filter: a number field selects its text when it gets the focus.
+
+    An empty price or volume shows a blank special text; a click puts the
+    cursor before it and the digits a trader types then land in the wrong
+    order (``150`` became ``501``). Selecting everything on focus makes typing
+    replace the field, as in every broker's order entry.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QAbstractSpinBox):
+            QTimer.singleShot(0, watched.selectAll)  # after the click has placed the cursor
+        return False
+
+
 class OrderTicket(QWidget):
     """Code, side, price type, price, volume, max + quick fractions, 买入 / 卖出.
 
@@ -70,7 +86,7 @@ class OrderTicket(QWidget):
     def __init__(self, viewmodel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("orderTicket")
-        self.setAccessibleName("下单")
+        self.setAccessibleName(tr("下单"))
         self.vm = viewmodel
         self._touched: set[str] = set()
         self._syncing = False
@@ -84,29 +100,29 @@ class OrderTicket(QWidget):
     def _build(self) -> None:
         self.side_bar = QTabBar(self)
         self.side_bar.setObjectName("ticketSideBar")
-        self.side_bar.setAccessibleName("买卖方向")
-        self.side_bar.addTab("买入")
-        self.side_bar.addTab("卖出")
+        self.side_bar.setAccessibleName(tr("买卖方向"))
+        self.side_bar.addTab(tr("买入"))
+        self.side_bar.addTab(tr("卖出"))
         self.side_bar.setExpanding(True)
         self.side_bar.setDrawBase(False)
         self.side_bar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.code_edit = QLineEdit(self)
         self.code_edit.setObjectName("ticketCode")
-        self.code_edit.setAccessibleName("证券代码")
-        self.code_edit.setPlaceholderText("代码，如 600036 / sz000001")
+        self.code_edit.setAccessibleName(tr("证券代码"))
+        self.code_edit.setPlaceholderText(tr("代码，如 600036 / sz000001"))
         self.code_edit.setMaxLength(16)
         self.code_edit.setClearButtonEnabled(True)
 
         self.name_label = QLabel(self)
         self.name_label.setObjectName("ticketInstrument")
-        self.name_label.setAccessibleName("证券名称与最新价")
+        self.name_label.setAccessibleName(tr("证券名称与最新价"))
         self.name_label.setTextFormat(Qt.TextFormat.RichText)
         self.name_label.setMinimumHeight(18)
 
         self.price_type_combo = QComboBox(self)
         self.price_type_combo.setObjectName("ticketPriceType")
-        self.price_type_combo.setAccessibleName("报价方式")
+        self.price_type_combo.setAccessibleName(tr("报价方式"))
         self.price_type_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -114,7 +130,7 @@ class OrderTicket(QWidget):
 
         self.price_spin = QDoubleSpinBox(self)
         self.price_spin.setObjectName("ticketPrice")
-        self.price_spin.setAccessibleName("委托价格")
+        self.price_spin.setAccessibleName(tr("委托价格"))
         self.price_spin.setRange(0.0, _MAX_PRICE)
         self.price_spin.setDecimals(2)
         self.price_spin.setSingleStep(0.01)
@@ -129,25 +145,25 @@ class OrderTicket(QWidget):
 
         self.volume_spin = QSpinBox(self)
         self.volume_spin.setObjectName("ticketVolume")
-        self.volume_spin.setAccessibleName("委托数量")
+        self.volume_spin.setAccessibleName(tr("委托数量"))
         self.volume_spin.setRange(0, _MAX_VOLUME)
         self.volume_spin.setSingleStep(100)
         self.volume_spin.setGroupSeparatorShown(True)
         self.volume_spin.setSpecialValueText(" ")
-        self.volume_spin.setSuffix(" 股")
+        self.volume_spin.setSuffix(" " + tr("股"))
         self.volume_spin.setAlignment(Qt.AlignmentFlag.AlignRight)
 
         self.max_label = QLabel(self)
         self.max_label.setObjectName("ticketMax")
-        self.max_label.setAccessibleName("最大可买可卖")
+        self.max_label.setAccessibleName(tr("最大可买可卖"))
 
         self.fraction_buttons: dict[str, QPushButton] = {}
         fractions = QHBoxLayout()
         fractions.setSpacing(3)
         for label in getattr(self.vm, "fractions", ["全部", "1/2", "1/3", "1/4"]):
-            button = QPushButton(label, self)
+            button = QPushButton(tr(label), self)
             button.setObjectName(f"ticketFraction{len(self.fraction_buttons)}")
-            button.setAccessibleName(f"数量 {label}")
+            button.setAccessibleName(tr("数量 {label}", label=tr(label)))
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setMinimumWidth(36)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -158,12 +174,15 @@ class OrderTicket(QWidget):
         for field, label in self.problem_labels.items():
             label.setObjectName(f"ticketProblem_{field}")
 
-        self.buy_button = QPushButton("买入", self)
+        self.buy_button = QPushButton(tr("买入"), self)
         self.buy_button.setObjectName("ticketBuy")
-        self.buy_button.setAccessibleName("买入下单")
-        self.sell_button = QPushButton("卖出", self)
+        self.buy_button.setAccessibleName(tr("买入下单"))
+        self.sell_button = QPushButton(tr("卖出"), self)
         self.sell_button.setObjectName("ticketSell")
-        self.sell_button.setAccessibleName("卖出下单")
+        self.sell_button.setAccessibleName(tr("卖出下单"))
+        self._select_on_focus = _SelectAllOnFocus(self)
+        for spin in (self.price_spin, self.volume_spin):
+            spin.installEventFilter(self._select_on_focus)
         self._no_double = _SwallowDoubleClick(self)
         for button in (self.buy_button, self.sell_button):
             button.setMinimumHeight(30)
@@ -172,7 +191,7 @@ class OrderTicket(QWidget):
 
         self.result_label = QLabel(self)
         self.result_label.setObjectName("ticketResult")
-        self.result_label.setAccessibleName("下单结果")
+        self.result_label.setAccessibleName(tr("下单结果"))
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -185,7 +204,7 @@ class OrderTicket(QWidget):
         def add(label: str | None, widget: QWidget | None = None, layout=None) -> None:
             nonlocal row
             if label:
-                caption = QLabel(label, self)
+                caption = QLabel(tr(label), self)
                 caption.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if widget is not None:
                     caption.setBuddy(widget)
@@ -315,7 +334,7 @@ class OrderTicket(QWidget):
 
     def _on_price_type_chosen(self, index: int) -> None:
         self._touched.add("price_type")
-        self.vm.set_price_type(self.price_type_combo.itemText(index))
+        self.vm.set_price_type(self.price_type_combo.itemData(index))
 
     def _on_price_edited(self, value: float) -> None:
         if not self._syncing:
@@ -341,20 +360,25 @@ class OrderTicket(QWidget):
             self.side_bar.setCurrentIndex(0 if str(vm.side) == "buy" else 1)
             if self.price_type_combo.count() != len(vm.price_types):
                 self._sync_price_types(vm.price_types)
-            index = self.price_type_combo.findText(vm.price_type)
+            index = self.price_type_combo.findData(vm.price_type)
             if index >= 0 and index != self.price_type_combo.currentIndex():
                 self.price_type_combo.setCurrentIndex(index)
             decimals = vm.price_decimals
             if self.price_spin.decimals() != decimals:
                 self.price_spin.setDecimals(decimals)
-            self.price_spin.setSingleStep(vm.price_step)
+            # each of these setters re-formats the text under the trader's cursor: only on change
+            if self.price_spin.singleStep() != vm.price_step:
+                self.price_spin.setSingleStep(vm.price_step)
             market = not vm.price_enabled
             self.price_spin.setEnabled(not market)
-            self.price_spin.setSpecialValueText("市价" if market else " ")
+            special = tr("市价") if market else " "
+            if self.price_spin.specialValueText() != special:
+                self.price_spin.setSpecialValueText(special)
             price = 0.0 if market else (vm.price or 0.0)
             if abs(self.price_spin.value() - price) > 1e-9:
                 self.price_spin.setValue(price)
-            self.volume_spin.setSingleStep(max(vm.volume_step, 1))
+            if self.volume_spin.singleStep() != max(vm.volume_step, 1):
+                self.volume_spin.setSingleStep(max(vm.volume_step, 1))
             if self.volume_spin.value() != vm.volume:
                 self.volume_spin.setValue(vm.volume)
         finally:
@@ -366,12 +390,14 @@ class OrderTicket(QWidget):
     def _sync_price_types(self, names: list | None = None) -> None:
         names = list(names if names is not None else self.vm.price_types)
         combo = self.price_type_combo
-        if [combo.itemText(i) for i in range(combo.count())] == names:
+        items = [(self.vm.price_type_label(name), name) for name in names]
+        if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == items:
             return
         combo.blockSignals(True)
         combo.clear()
-        combo.addItems(names)
-        index = combo.findText(self.vm.price_type)
+        for label, name in items:  # shown in the UI language, chosen by its name
+            combo.addItem(label, name)
+        index = combo.findData(self.vm.price_type)
         combo.setCurrentIndex(max(index, 0))
         combo.blockSignals(False)
 
@@ -401,24 +427,24 @@ class OrderTicket(QWidget):
         limits = vm.limits
         if limits:
             d = vm.price_decimals
-            self.limits_label.setText(f"跌停 {limits[0]:,.{d}f}    涨停 {limits[1]:,.{d}f}")
+            self.limits_label.setText(
+                tr("跌停 {down}    涨停 {up}", down=f"{limits[0]:,.{d}f}", up=f"{limits[1]:,.{d}f}")
+            )
         else:
             self.limits_label.clear()
 
     def _sync_max(self) -> None:
         vm = self.vm
-        if vm.stock_code:
-            self.max_label.setText(f"{vm.max_volume_label} {vm.max_volume:,} 股")
-        else:
-            self.max_label.setText(f"{vm.max_volume_label} -- 股")
+        volume = f"{vm.max_volume:,}" if vm.stock_code else "--"
+        self.max_label.setText(tr("{label} {volume} 股", label=vm.max_volume_label, volume=volume))
         has_max = bool(vm.stock_code) and vm.max_volume > 0
         for button in self.fraction_buttons.values():
             button.setEnabled(has_max)
 
     def _sync_buttons(self, *_args) -> None:
         busy = bool(self.vm.submitting)
-        self.buy_button.setText("发送中…" if busy and str(self.vm.side) == "buy" else "买入")
-        self.sell_button.setText("发送中…" if busy and str(self.vm.side) == "sell" else "卖出")
+        self.buy_button.setText(tr("发送中…" if busy and str(self.vm.side) == "buy" else "买入"))
+        self.sell_button.setText(tr("发送中…" if busy and str(self.vm.side) == "sell" else "卖出"))
 
     def _sync_problems(self, _problems=None) -> None:
         vm = self.vm
@@ -441,15 +467,17 @@ class OrderTicket(QWidget):
     def _on_refused(self, reason: str) -> None:
         self._touched.update(_FIELDS)
         self._sync_problems()
-        self._set_result(f"未下单：{reason}", False)
+        self._set_result(tr("未下单：{reason}", reason=reason), False)
 
     def _on_submitted(self, order_id: int) -> None:
         self._last_order_id = order_id
-        self._set_result(f"委托已发送，委托号 {order_id}", True)
+        self._set_result(tr("委托已发送，委托号 {order_id}", order_id=order_id), True)
         self.orderSubmitted.emit(order_id)
         early = self._row_errors.get(order_id)
         if early:  # the counter's refusal overtook the order's reply
-            self._set_result(f"委托 {order_id} {early}", False)
+            self._set_result(
+                tr("委托 {order_id} {message}", order_id=order_id, message=early), False
+            )
 
     def show_order_error(self, order_id: int, message: str) -> None:
         """The counter refused the order this ticket just sent (废单): say why, here too."""
@@ -459,7 +487,9 @@ class OrderTicket(QWidget):
         while len(self._row_errors) > 64:
             self._row_errors.pop(next(iter(self._row_errors)))
         if order_id == self._last_order_id:
-            self._set_result(f"委托 {order_id} {message}", False)
+            self._set_result(
+                tr("委托 {order_id} {message}", order_id=order_id, message=message), False
+            )
 
     def _on_submit_failed(self, message: str) -> None:
-        self._set_result(f"下单失败：{message}", False)
+        self._set_result(tr("下单失败：{message}", message=message), False)

@@ -18,18 +18,21 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.models.clock import CHINA_TZ
 from app.viewmodels.formatting import price_decimals
+from app.views.ui_text import tr
 
 __all__ = ["PriceChart"]
 
-CHINA_UTC_OFFSET = -8 * 3600  # pyqtgraph's sign: seconds to subtract from UTC
+#: pyqtgraph's sign: seconds to subtract from UTC to get China time
+CHINA_UTC_OFFSET = -int(CHINA_TZ.utcoffset(None).total_seconds())
 _DAY_OPEN = (9 * 60 + 30) * 60  # seconds after China midnight
 _DAY_CLOSE = 15 * 3600
 
 
 def _china_midnight(epoch: float) -> float:
     """Epoch of 00:00 China time on the day of ``epoch``."""
-    shifted = epoch + 8 * 3600
+    shifted = epoch - CHINA_UTC_OFFSET
     return epoch - (shifted % 86400)
 
 
@@ -41,7 +44,7 @@ class PriceChart(QWidget):
     def __init__(self, viewmodel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("priceChart")
-        self.setAccessibleName("分时图")
+        self.setAccessibleName(tr("分时图"))
         self.vm = viewmodel
         self._dirty = True
         self._day: float | None = None
@@ -119,9 +122,13 @@ class PriceChart(QWidget):
         self.line.setData(times, prices)
         prev = quote.prev_close if quote is not None and quote.prev_close else None
         if quote is not None:
-            self.title_label.setText(f"{quote.instrument_name}  {quote.stock_code}  分时")
+            self.title_label.setText(
+                tr("{name}  {code}  分时", name=quote.instrument_name, code=quote.stock_code)
+            )
         else:
-            self.title_label.setText(f"{vm.code}  分时" if vm.code else "分时：未选择证券")
+            self.title_label.setText(
+                tr("{code}  分时", code=vm.code) if vm.code else tr("分时：未选择证券")
+            )
         if prev:
             self.prev_close_line.setPos(prev)
         self.prev_close_line.setVisible(bool(prev))

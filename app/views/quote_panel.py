@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from app.viewmodels.formatting import price_decimals
 from app.views.theme import FLAT_COLOR, price_color
+from app.views.ui_text import tr, ui_lang
 
 __all__ = ["QuotePanel"]
 
@@ -38,7 +39,7 @@ class QuotePanel(QWidget):
     def __init__(self, viewmodel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("quotePanel")
-        self.setAccessibleName("五档行情")
+        self.setAccessibleName(tr("五档行情"))
         self.vm = viewmodel
         self._prices: list[float] = [0.0] * 10
         self._build()
@@ -84,7 +85,7 @@ class QuotePanel(QWidget):
             if i == 5:
                 book.addWidget(_line(), grid_row, 0, 1, 3)
                 grid_row += 1
-            name = f"卖{_LEVEL_NAMES[4 - i]}" if i < 5 else f"买{_LEVEL_NAMES[i - 5]}"
+            name = _level_name(i)
             caption = QLabel(name, self)
             caption.setStyleSheet("color: #6b7280;")
             price = QLabel("--", self)
@@ -135,7 +136,7 @@ class QuotePanel(QWidget):
     def _add_stat(
         self, grid: QGridLayout, row: int, col: int, span: int, key: str, caption: str
     ) -> None:
-        label = QLabel(caption, self)
+        label = QLabel(tr(caption), self)
         label.setStyleSheet("color: #6b7280;")
         value = QLabel("--", self)
         value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -162,7 +163,7 @@ class QuotePanel(QWidget):
         q = self.vm.quote
         if q is None:
             code = self.vm.code
-            self.name_label.setText(code or "未选择证券")
+            self.name_label.setText(code or tr("未选择证券"))
             self.last_label.setText("--")
             self.last_label.setStyleSheet(f"color: {FLAT_COLOR.name()};")
             self.change_label.setText("")
@@ -196,14 +197,26 @@ class QuotePanel(QWidget):
             stats[key].setText(_fmt(value, decimals))
             stats[key].setStyleSheet(f"color: {price_color(value, prev).name()};")
         stats["prev_close"].setText(_fmt(prev, decimals))
-        stats["volume"].setText(_big(q.volume, "股"))
-        stats["amount"].setText(_big(q.amount, "元"))
+        stats["volume"].setText(_big(q.volume, tr("股")))
+        stats["amount"].setText(_big(q.amount, tr("元")))
+
+
+def _level_name(row: int) -> str:
+    """Book row 0..9 -> 卖五..卖一, 买一..买五 (Ask 5..Ask 1, Bid 1..Bid 5 in English)."""
+    level = 4 - row if row < 5 else row - 5
+    n = str(level + 1) if ui_lang() == "en" else _LEVEL_NAMES[level]
+    return tr("卖{n}", n=n) if row < 5 else tr("买{n}", n=n)
 
 
 def _big(value: float | int, unit: str) -> str:
-    """Chinese magnitude units: 1.23万 / 4.56亿."""
+    """Magnitude units: 1.23万 / 4.56亿 (1.23M / 4.56B in English)."""
     if not value:
         return "--"
+    if ui_lang() == "en":
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+            if value >= size:
+                return f"{value / size:,.2f}{suffix} {unit}"
+        return f"{value:,.0f} {unit}"
     if value >= 1e8:
         return f"{value / 1e8:,.2f}亿{unit}"
     if value >= 1e4:

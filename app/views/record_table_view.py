@@ -40,6 +40,7 @@ from app.viewmodels.record_table_model import (
     SORT_ROLE,
     RecordFilterProxyModel,
 )
+from app.views.ui_text import tr
 
 
 class RecordTableView(QTableView):
@@ -60,7 +61,7 @@ class RecordTableView(QTableView):
     ):
         super().__init__(parent)
         self.setObjectName(object_name)
-        self.setAccessibleName(accessible_name)
+        self.setAccessibleName(tr(accessible_name))
         self._proxy = proxy if proxy is not None else RecordFilterProxyModel(self)
         self._proxy.setParent(self)
         self._layout_restored = False
@@ -90,9 +91,9 @@ class RecordTableView(QTableView):
         self.customContextMenuRequested.connect(self._show_menu)
         self.setSortingEnabled(True)
 
-        self.export_action = QAction("导出 CSV…", self)
+        self.export_action = QAction(tr("导出 CSV…"), self)
         self.export_action.triggered.connect(self.export_csv_dialog)
-        self.copy_action = QAction("复制", self)
+        self.copy_action = QAction(tr("复制"), self)
         self.copy_action.setShortcut("Ctrl+C")
         self.copy_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.copy_action.triggered.connect(self.copy_selection)
@@ -201,7 +202,10 @@ class RecordTableView(QTableView):
             if header.isSectionHidden(col):
                 continue
             title = str(model.headerData(col, Qt.Orientation.Horizontal) or "")
-            width = max(metrics.horizontalAdvance(title) + 14, self.sizeHintForColumn(col) + 4)
+            arrow = 14 if col == header.sortIndicatorSection() else 0  # the sorted column's ▼
+            width = max(
+                metrics.horizontalAdvance(title) + 14 + arrow, self.sizeHintForColumn(col) + 4
+            )
             header.resizeSection(col, min(width, cap))
 
     # -- export / copy ------------------------------------------------------------------------
@@ -236,7 +240,7 @@ class RecordTableView(QTableView):
     def export_csv_dialog(self) -> None:
         title = self.accessibleName() or self.objectName()
         path, _ = QFileDialog.getSaveFileName(
-            self, f"导出{title}", f"{title}.csv", "CSV 文件 (*.csv)"
+            self, tr("导出{title}", title=title), f"{title}.csv", tr("CSV 文件 (*.csv)")
         )
         if path:
             self.export_csv(path)
@@ -275,7 +279,7 @@ class RecordTableView(QTableView):
         menu.exec(self.horizontalHeader().mapToGlobal(pos))
 
     def _columns_menu(self, parent: QWidget) -> QMenu:
-        menu = QMenu("显示列", parent)
+        menu = QMenu(tr("显示列"), parent)
         header = self.horizontalHeader()
         model = self.model()
         if model is None:
@@ -286,6 +290,6 @@ class RecordTableView(QTableView):
             act.setChecked(not header.isSectionHidden(col))
             act.toggled.connect(lambda on, c=col: header.setSectionHidden(c, not on))
         menu.addSeparator()
-        fit = menu.addAction("自适应列宽")
+        fit = menu.addAction(tr("自适应列宽"))
         fit.triggered.connect(lambda: self.fit_columns())
         return menu

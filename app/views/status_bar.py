@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
+from app.views.ui_text import tr
+
 __all__ = ["StatusBar"]
 
 _STATE_COLORS = {
@@ -27,20 +29,21 @@ class StatusBar(QStatusBar):
     def __init__(self, viewmodel, stop_action: QAction, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("statusBar")
-        self.setAccessibleName("状态栏")
+        self.setAccessibleName(tr("状态栏"))
         self.setSizeGripEnabled(False)
         self.vm = viewmodel
 
         self.message_label = QLabel(self)
         self.message_label.setObjectName("statusMessage")
-        self.message_label.setAccessibleName("提示信息")
+        self.message_label.setAccessibleName(tr("提示信息"))
         self.state_dot = QLabel("●", self)
         self.state_label = QLabel(self)
         self.state_label.setObjectName("statusConnection")
-        self.state_label.setAccessibleName("连接状态")
+        self.state_label.setAccessibleName(tr("连接状态"))
         self.account_label = QLabel(self)
         self.account_label.setObjectName("statusAccount")
-        self.account_label.setAccessibleName("资金账号")
+        self.account_label.setAccessibleName(tr("资金账号"))
+        self.account_label.setContentsMargins(0, 0, 8, 0)  # off the window's edge
         self.stop_button = QToolButton(self)
         self.stop_button.setObjectName("statusStopReconnect")
         self.stop_button.setDefaultAction(stop_action)

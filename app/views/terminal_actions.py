@@ -11,6 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from app.views.ui_text import tr
+
 
 class TerminalActions(QObject):
     """The commands; the main window wires ``triggered`` to the viewmodels."""
@@ -57,12 +59,12 @@ class TerminalActions(QObject):
         self.about = self._make("关于 QMT Desk", None, "版本与说明", "aboutAction")
 
     def _make(self, text: str, shortcut, tip: str, name: str) -> QAction:
-        action = QAction(text, self)
+        action = QAction(tr(text), self)
         action.setObjectName(name)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
+        action.setToolTip(tr(tip))
+        action.setStatusTip(tr(tip))
         return action
 
     def trading(self) -> list[QAction]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -36,17 +38,103 @@ def test_fields_persist_in_the_injected_settings(qapp, fake_session, settings, t
         str(tmp_path / "模拟 柜台"), "12345678", False, 7, 10, False)
 
 
-def test_a_wrong_path_or_account_gets_one_sentence(qapp, fake_session, settings, tmp_path):
-    vm = ConnectionViewModel(OperationRunner(fake_session), lambda _b: fake_session, settings)
+def one_sentence(text: str) -> bool:
+    return text.count("。") == 1 and text.endswith("。")
+
+
+def broker_vm(fake_session, settings, *, available=True):
+    vm = ConnectionViewModel(OperationRunner(fake_session), lambda _b: fake_session, settings,
+                             broker_available=available)
     vm.set_use_simulator(False)
+    return vm
+
+
+def test_a_wrong_broker_path_or_account_gets_one_sentence(qapp, fake_session, settings,
+                                                          tmp_path):
+    vm = broker_vm(fake_session, settings)
     vm.set_path(str(tmp_path / "nowhere"))
     vm.set_account("1")
     assert vm.connect_session() is False
-    assert "userdata_mini" in vm.error and vm.error.count("。") == 1
+    assert "找不到文件夹" in vm.error and "userdata_mini" in vm.error and one_sentence(vm.error)
+    # the QMT folder itself instead of its userdata_mini: point at the right one
+    (tmp_path / "userdata_mini").mkdir()
     vm.set_path(str(tmp_path))
+    assert vm.connect_session() is False
+    assert str(tmp_path / "userdata_mini") in vm.error and one_sentence(vm.error)
+    vm.set_path(str(tmp_path / "userdata_mini"))
     vm.set_account("")
     assert vm.connect_session() is False
-    assert vm.error == "请输入资金账号。"
+    assert vm.error.startswith("请输入资金账号") and one_sentence(vm.error)
+    vm.set_account("12 34")
+    assert vm.validate().startswith("资金账号「12 34」含有不可用的字符")
+    assert fake_session.status.state.name == "DISCONNECTED"  # nothing was tried
+
+
+def test_broker_where_xtquant_cannot_load_says_windows_and_the_simulator(qapp, fake_session,
+                                                                        settings, tmp_path):
+    vm = broker_vm(fake_session, settings, available=False)
+    assert vm.broker_available is False
+    vm.set_path(str(tmp_path))
+    vm.set_account("12345678")
+    assert vm.connect_session() is False
+    for words in ("Windows", "QMT", "极简模式", "独立交易模式", "模拟柜台"):
+        assert words in vm.error
+    assert one_sentence(vm.error)
+    vm.set_lang("en")
+    assert "Windows" in vm.error and "simulator" in vm.error
+
+
+def test_broker_available_follows_the_native_module(qapp, fake_session, settings):
+    from app.services.backends import native_xtquant_available
+
+    vm = ConnectionViewModel(OperationRunner(fake_session), lambda _b: fake_session, settings)
+    assert vm.broker_available is native_xtquant_available()
+
+
+def test_a_simulator_folder_that_cannot_be_written_gets_one_sentence(qapp, fake_session,
+                                                                    settings, tmp_path,
+                                                                    monkeypatch):
+    vm = ConnectionViewModel(OperationRunner(fake_session), lambda _b: fake_session, settings)
+    a_file = tmp_path / "ledger.txt"
+    a_file.write_text("x")
+    vm.set_path(str(a_file))
+    assert vm.connect_session() is False
+    assert "不是文件夹" in vm.error and one_sentence(vm.error)
+
+    # a folder the user may not write in (faked: the tests may run as root, who may)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(locked)
+                        else real_access(p, mode))
+    vm.set_path(str(locked / "sim"))  # would have to be created inside the locked folder
+    assert vm.connect_session() is False
+    assert f"没有权限在「{locked}」中写入" in vm.error and one_sentence(vm.error)
+    assert not (locked / "sim").exists()
+
+
+def test_a_folder_that_cannot_be_created_gets_one_sentence(qapp, fake_session, settings,
+                                                          tmp_path, monkeypatch):
+    vm = ConnectionViewModel(OperationRunner(fake_session), lambda _b: fake_session, settings)
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    vm.set_path(str(tmp_path / "new" / "sim"))
+    assert vm.connect_session() is False
+    assert vm.error.startswith("无法连接模拟柜台") and "Permission denied" in vm.error
+    assert one_sentence(vm.error)
+
+
+def test_empty_simulator_fields_use_the_one_default_account(qapp, fake_session, settings):
+    from app.services.backends import DEFAULT_SIM_ACCOUNT, default_sim_path
+
+    vm = ConnectionViewModel(OperationRunner(fake_session), lambda _b: fake_session, settings)
+    assert DEFAULT_SIM_ACCOUNT == "8886660001"
+    assert (vm.effective_path(), vm.effective_account()) == (default_sim_path(),
+                                                            DEFAULT_SIM_ACCOUNT)
+    assert vm.validate() == ""
 
 
 def test_connect_runs_off_the_gui_thread(qtbot, fake_session, settings, tmp_path):

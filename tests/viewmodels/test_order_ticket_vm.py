@@ -163,7 +163,10 @@ def test_fill_from_position_sets_a_sell_of_the_sellable_volume(ticket):
 def test_live_quotes_move_the_last_price_and_clear_resets(ticket, qtbot):
     ticket.set_code("600036")
     with qtbot.waitSignal(ticket.quoteChanged):
-        ticket.on_quotes([make_quote("600036.SH", 41.0, 2), make_quote("000001.SZ", 9.0, 2)])
+        ticket.on_quotes([make_quote("600036.SH", 41.0, 1_700_000_002),
+                          make_quote("000001.SZ", 9.0, 1_700_000_002)])
+    # a quote older than the one shown (e.g. a fetched one overtaken by a tick) is ignored
+    ticket.on_quotes([make_quote("600036.SH", 39.0, 1_700_000_001)])
     assert ticket.last_price == 41.0
     assert ticket.price == 40.0  # the trader's price is not moved under him
     ticket.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from app.models.records import CancelError
+from app.models.records import CancelError, OrderError
 from app.services.session import ConnectionStatus, SessionState
 from app.viewmodels.log_table_model import LogTableModel, make_log_proxy
 from app.viewmodels.status_view_model import StatusViewModel, reconnect_text
@@ -111,3 +111,24 @@ def test_log_model_keeps_at_most_max_rows(qtbot):
     model.drain()
     assert model.rowCount() <= 100
     assert model.record_at(model.rowCount() - 1).message == "m249"
+
+
+def test_an_order_error_wins_over_the_late_success_of_the_same_order(qtbot, fake_session):
+    vm = StatusViewModel(fake_session, message_timeout_ms=200)
+    # the counter's refusal overtakes the order's reply
+    vm.on_order_error(OrderError(order_id=1001, error_id=-61, error_msg="可用资金不足"))
+    error = vm.message
+    messages = []
+    vm.messageChanged.connect(messages.append)
+    vm.on_order_sent(1001)
+    assert (vm.message, vm.message_level, messages) == (error, "error", [])
+    # the error keeps its own timeout (not restarted by the late success) and then clears
+    with qtbot.waitSignal(vm.messageChanged, timeout=2000) as blocker:
+        pass
+    assert blocker.args == [""]
+    # another order's success still shows
+    vm.on_order_sent(1002)
+    assert vm.message == "委托已发送，委托号 1002" and vm.message_level == "info"
+    # and an error after a success replaces it
+    vm.on_order_error(OrderError(order_id=1002, error_id=-1, error_msg="废单"))
+    assert "废单" in vm.message and vm.message_level == "error"

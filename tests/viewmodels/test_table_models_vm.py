@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from vm_fakes import asset, make_quote, order, position, trade
 
+from app.models.clock import CHINA_TZ
 from app.viewmodels.balance_table_model import BalanceTableModel
 from app.viewmodels.entrust_table_model import EntrustTableModel
 from app.viewmodels.formatting import DOWN_COLOR, UP_COLOR
+from app.viewmodels.log_table_model import LogTableModel
 from app.viewmodels.position_table_model import PositionTableModel
 from app.viewmodels.record_table_model import CANCELABLE_ROLE, SORT_ROLE, make_proxy
 from app.viewmodels.trade_table_model import TradeTableModel
@@ -227,3 +235,38 @@ def test_trade_columns(qapp):
     assert cell(model, 0, "order_id") == "42"
     assert cell(model, 0, "traded_id") == "T9"
     assert cell(model, 0, "traded_time").count(":") == 2
+
+
+# -------------------------------------------------------- China time, whatever the machine's
+@pytest.fixture
+def machine_tz(monkeypatch):
+    """Set the process time zone (``TZ`` + ``time.tzset``) and put it back afterwards."""
+
+    def set_tz(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_tz
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="time.tzset is POSIX only")
+@pytest.mark.parametrize("tz", ["UTC", "America/New_York", "Asia/Shanghai"])
+def test_times_show_in_china_time_whatever_the_machine_zone(qapp, machine_tz, tz):
+    machine_tz(tz)
+    at = int(datetime(2026, 11, 25, 10, 30, 15, tzinfo=CHINA_TZ).timestamp())
+    assert time.strftime("%H", time.localtime(at)) != "10" or tz == "Asia/Shanghai"
+    entrusts = EntrustTableModel()
+    entrusts.apply_batch([order(1, 50, t=at)])
+    assert cell(entrusts, 0, "order_time") == "10:30:15"
+    trades = TradeTableModel()
+    trades.apply_batch([replace(trade("T1"), traded_time=at)])
+    assert cell(trades, 0, "traded_time") == "10:30:15"
+    logs = LogTableModel()
+    record = logging.LogRecord("qmtdesk", logging.INFO, __file__, 1, "委托 1 已报", None, None)
+    record.created = at + 0.25
+    logs.handler.emit(record)
+    logs.drain()
+    assert cell(logs, 0, "time") == "10:30:15.250"
+    logs.stop()

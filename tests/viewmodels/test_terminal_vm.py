@@ -147,3 +147,68 @@ def test_real_session_connect_trade_and_cancel(qtbot, real_terminal, sim):
     qtbot.waitUntil(lambda: any(t.order_id == order_id for t in vm.trade_model.records()),
                     timeout=10_000)
     assert vm.entrust_model.rowCount() == 2
+
+
+# ---------------------------------------------------------------- quotes attach on connect
+def test_the_market_attaches_when_the_session_connects(qtbot, settings, fake_session):
+    """A session has no market before it is connected (a simulator session learns its
+    folder in connect): the viewmodel attaches it on CONNECTED, subscribes the holdings,
+    fetches their quotes (the day's P&L shows at once, before any tick) and gives the
+    ticket its first code."""
+    market, fake_session.market = fake_session.market, None
+    vm = TerminalViewModel(settings=settings, session=fake_session, install_log_handler=False)
+    try:
+        assert vm.market is None and vm.ticket.stock_code == ""
+        fake_session.market = market
+        with qtbot.waitSignal(vm.refreshed, timeout=3000):
+            fake_session.emit_from_thread(ConnectionStatus(SessionState.CONNECTED, ACCOUNT))
+        assert vm.market is market
+        assert any("600036.SH" in codes for codes, _fn in market.subscriptions.values())
+        assert vm.ticket.stock_code == "600036.SH"  # the first holding
+        # no tick was pushed: the fetched quote gives the last price and the day's P&L
+        qtbot.waitUntil(lambda: vm.balance_model.day_profit() is not None, timeout=3000)
+        assert vm.position_model.quote("600036.SH").last_price == 40.0
+        assert vm.balance_model.day_profit() == 0.0  # last == previous close
+        qtbot.waitUntil(lambda: vm.quote.quote is not None, timeout=3000)
+        assert vm.quote.code == "600036.SH"
+    finally:
+        vm.shutdown()
+
+
+def test_the_ticket_starts_on_the_last_code_used(qtbot, settings, fake_session):
+    settings.setValue("ticket/last_code", "000001.SZ")
+    vm = TerminalViewModel(settings=settings, session=fake_session, install_log_handler=False)
+    try:
+        with qtbot.waitSignal(vm.refreshed, timeout=3000):
+            fake_session.emit_from_thread(ConnectionStatus(SessionState.CONNECTED, ACCOUNT))
+        assert vm.ticket.stock_code == "000001.SZ"
+        vm.ticket.set_code("510300")
+        assert settings.value("ticket/last_code") == "510300.SH"
+    finally:
+        vm.shutdown()
+
+
+def test_an_order_refused_before_its_reply_keeps_the_error_in_the_status_bar(
+        qtbot, terminal, fake_session):
+    fake_session.emit_from_thread(asset(), position())
+    qtbot.waitUntil(lambda: terminal.balance_model.rowCount() == 1, timeout=3000)
+    ticket = terminal.ticket
+    ticket.set_code("600036")
+    ticket.set_price(40.0)
+    ticket.set_volume(100)
+    assert ticket.can_submit, ticket.problem_text
+    fake_session.place_gate.clear()  # the order's reply is held back ...
+    assert ticket.submit_buy()
+    # ... while the counter's refusal of order 1001 arrives first
+    fake_session.emit_from_thread(OrderError(order_id=1001, error_id=-1, error_msg="可用资金不足"))
+    qtbot.waitUntil(lambda: "可用资金不足" in terminal.status.message, timeout=3000)
+    with qtbot.waitSignal(ticket.submitted, timeout=3000) as sent:
+        fake_session.place_gate.set()
+    assert sent.args == [1001]
+    assert "可用资金不足" in terminal.status.message
+    assert terminal.status.message_level == "error"
+
+
+def test_a_viewmodel_needs_a_session_or_a_provider(qapp):
+    with pytest.raises(TypeError):
+        TerminalViewModel()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
 from xtquant import xtconstant
@@ -287,6 +288,46 @@ def test_clicking_a_position_fills_a_sell_of_its_sellable_volume(qtbot, connecte
     assert _find(window, QWidget, "ticketVolume").value() == ticket.volume
 
 
+def test_day_pnl_shows_right_after_connect_without_a_tick(qtbot, window, terminal):
+    """The holdings' quotes are fetched when the market attaches: no `--` until a tick."""
+    connect(qtbot, window, terminal)
+    balance = window.balance_table.model()
+    column = window.vms.balance.column_index("day_profit")
+    qtbot.waitUntil(lambda: balance.index(0, column).data() not in (None, "--"), timeout=WAIT_MS)
+    positions = window.vms.positions
+    for record in positions.records():
+        assert positions.quote(record.stock_code) is not None
+
+
+def test_broker_choice_without_xtquant_says_what_to_do(qtbot, window, terminal):
+    panel = window.connection_panel
+    if terminal.connection.broker_available:
+        pytest.skip("a Windows machine with the broker's xtquant: the broker choice is valid")
+    qtbot.mouseClick(panel.broker_radio, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
+    text = panel.error_label.text()
+    assert panel.error_label.isVisible()
+    assert "Windows" in text and "极简模式" in text and "模拟柜台" in text
+    assert text.count("。") == 1
+    assert not terminal.connection.busy and terminal.session is None
+
+
+def test_typing_into_an_empty_volume_or_price_keeps_the_digits_in_order(qtbot, connected):
+    ticket = connected.order_ticket
+    for spin, keys, expected in ((ticket.volume_spin, "150", 150),
+                                 (ticket.price_spin, "42.5", 42.5)):
+        spin.setValue(0)  # empty: shows the blank special text
+        connected.activateWindow()
+        qtbot.waitActive(connected)
+        ticket.code_edit.setFocus()
+        # a click at the far left of the field, where Qt puts the cursor before the blank
+        qtbot.mouseClick(spin.lineEdit(), Qt.MouseButton.LeftButton, pos=QPoint(2, 5))
+        qtbot.waitUntil(lambda s=spin: s.hasFocus() and s.lineEdit().hasSelectedText(),
+                        timeout=WAIT_MS)
+        qtbot.keyClicks(spin, keys)
+        assert spin.value() == expected, spin.text()
+
+
 def test_dropped_connection_counts_attempts_and_resyncs(qtbot, window, terminal, counter):
     panel = window.connection_panel
     panel.interval_spin.setValue(1)
@@ -302,6 +343,9 @@ def test_dropped_connection_counts_attempts_and_resyncs(qtbot, window, terminal,
     counter.faults.drop_connections()
     qtbot.waitUntil(lambda: any(t.startswith("重连中 第 1/5 次") for t in seen), timeout=WAIT_MS)
     assert window.commands.stop_reconnect.isEnabled()
+    # the session retries by itself: no second connect, but 断开 ends it
+    assert not window.commands.connect.isEnabled() and not panel.connect_button.isEnabled()
+    assert panel.disconnect_button.isEnabled()
     with qtbot.waitSignal(terminal.dataLoaded, timeout=WAIT_MS):
         qtbot.waitUntil(lambda: "已连接" in window.status_bar.connection_text, timeout=WAIT_MS)
     assert any("秒后重试" in t for t in seen)

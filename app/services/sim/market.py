@@ -49,9 +49,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Final, NamedTuple
 
+from app.models.clock import CHINA_TZ  # re-exported: the simulator's clock is China time
 from app.models.codes import InstrumentKind, classify, normalize_code
 from app.models.quote import InstrumentInfo, Quote
 from app.models.rules import price_decimals, price_limits, tick_size
@@ -71,9 +72,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: China Standard Time. A fixed offset (China has no daylight saving), so no
-#: time-zone database is needed on Windows.
-CHINA_TZ: Final = timezone(timedelta(hours=8), "CST")
 
 #: Simulated seconds per market step.
 STEP_SECONDS: Final = 3
