@@ -24,11 +24,13 @@ from xtquant import xtconstant
 from app.models.codes import Exchange, InstrumentKind, Security, classify
 
 __all__ = [
+    "FEN_FEES_MAX_LI",
     "PRICE_BANDS",
     "ST_PRICE_BANDS",
     "TICK_SIZES",
     "FeeSchedule",
     "Fees",
+    "FenFees",
     "LotRule",
     "PriceBand",
     "Side",
@@ -491,6 +493,83 @@ class FeeSchedule:
         """Cash a buy of ``volume`` at ``price`` needs: amount plus fees (Decimal CNY)."""
         amount = to_decimal(price) * volume
         return _money(amount) + to_decimal(self._fees(Side.BUY, amount, code).total)
+
+
+def _half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half up to a whole number (both >= 0)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def _fraction(value: float, name: str) -> tuple[int, int]:
+    """A rate as the exact fraction of its decimal value (``0.00025`` -> ``(1, 4000)``)."""
+    d = to_decimal(value)
+    digits = d.as_tuple().digits
+    if d < 0 or len(digits) > _FEN_RATE_DIGITS:
+        raise ValueError(f"{name} 不适合整数计算: {value!r}")
+    return d.as_integer_ratio()
+
+
+#: Rates with more significant digits than this stay on the Decimal path, so
+#: that amount x rate (amounts below 10**15 li) is exact within Decimal's 28 digits.
+_FEN_RATE_DIGITS: Final = 10
+#: The largest amount, in li, :class:`FenFees` takes (10**12 CNY).
+FEN_FEES_MAX_LI: Final = 10**15
+
+
+@dataclass(frozen=True, slots=True)
+class FenFees:
+    """:meth:`FeeSchedule.fees` in integer arithmetic, for hot loops (the simulated counter).
+
+    Amounts are whole li (厘, 0.001 CNY: a price on a 0.01 or 0.001 tick times
+    a volume is a whole number of li); fees come back in whole fen (分, 0.01
+    CNY). Each rate is held as the exact fraction of its decimal value and
+    each part is rounded half up to the fen, as :meth:`FeeSchedule.fees`
+    rounds it, so ``total(side, a, is_stock) / 100`` equals
+    ``schedule.fees(side, a / 1000, code).total`` for every amount from 0 to
+    :data:`FEN_FEES_MAX_LI` (a property test compares the two). About ten
+    times faster than the Decimal path.
+
+    ``FenFees.of(schedule)`` raises ValueError for a schedule it cannot
+    reproduce exactly (a negative rate, a rate with more than ten significant
+    digits); use the schedule itself then.
+    """
+
+    commission: tuple[int, int]  # rate as (numerator, denominator)
+    commission_min_fen: int
+    stamp_duty: tuple[int, int]
+    transfer_fee: tuple[int, int]
+
+    @classmethod
+    def of(cls, schedule: FeeSchedule) -> FenFees:
+        """The integer form of ``schedule`` (ValueError when it has none, see the class doc)."""
+        n, d = _fraction(schedule.commission_min, "commission_min")
+        return cls(
+            _fraction(schedule.commission_rate, "commission_rate"),
+            _half_up(n * 100, d),
+            _fraction(schedule.stamp_duty_rate, "stamp_duty_rate"),
+            _fraction(schedule.transfer_fee_rate, "transfer_fee_rate"),
+        )
+
+    def total(self, side: Side, amount_li: int, is_stock: bool) -> int:
+        """All fees, in fen, of one order side of ``amount_li`` (``Fees.total`` x 100)."""
+        if not 0 <= amount_li <= FEN_FEES_MAX_LI:
+            raise ValueError(f"成交金额超出整数计算范围: {amount_li} 厘")
+        if amount_li == 0:
+            return 0
+        # amount x rate in fen = amount_li x n / (10 x d); each part rounded half up.
+        n, d = self.commission
+        total = max(_half_up(amount_li * n, 10 * d), self.commission_min_fen)
+        if is_stock:
+            n, d = self.transfer_fee
+            total += _half_up(amount_li * n, 10 * d)
+            if side == Side.SELL:  # (a Side, or its value "sell")
+                n, d = self.stamp_duty
+                total += _half_up(amount_li * n, 10 * d)
+        return total
+
+    def buy_cost(self, amount_li: int, is_stock: bool) -> int:
+        """:meth:`FeeSchedule.buy_cost` in fen: the amount rounded half up to the fen, plus fees."""
+        return _half_up(amount_li, 10) + self.total(Side.BUY, amount_li, is_stock)
 
 
 def fees_for(

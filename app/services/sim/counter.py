@@ -8,15 +8,20 @@ keeps its state in ``<path>/qmtdesk_sim.sqlite`` and serves any number of
 Threads and locks:
 
 - one ``RLock`` guards all counter state; every state change happens under
-  it, is written to the ledger in one transaction, and only then are its
+  it, is written to the ledger in one transaction (see ``ledger.py`` for the
+  journal and why a kill loses nothing acknowledged), and only then are its
   pushes queued;
 - each connected trader session has a :class:`CallbackChannel`: a queue and
   one thread that drains it and calls the session's callback object, in
   order. User code never runs under the counter lock (queuing does not call
-  it), and never on the caller's thread;
+  it), and never on the caller's thread. A push is a snapshot of values
+  taken at the change; its ``xttype`` object is built on that thread, and a
+  change's pushes travel as one queue item;
 - when ``SimConfig.auto_run`` is set, a market thread steps the market every
   ``tick_interval`` seconds, fills resting orders and reads the control
   table every ``control_poll_interval`` seconds. Tests use ``advance()``.
+  Whoever moves the market, the counter hears the new prices and clock from
+  the market's notifications (for market values and order times).
 
 A second process opening the same folder is refused (:class:`SimCounterBusyError`):
 the counter holds an exclusive SQLite lock on ``qmtdesk_sim.lock`` for as long
@@ -35,7 +40,10 @@ account, always::
 Commission minimum: the schedule's minimum (5 CNY) applies per order, not
 per fill. Fees are charged cumulatively: after each fill the order has paid
 exactly ``fees(side, amount traded so far)``, so a first small fill pays the
-minimum and later fills pay only once the rate exceeds it.
+minimum and later fills pay only once the rate exceeds it. Fees, tick and
+lot checks run on whole numbers (:class:`~app.models.rules.FenFees`, prices
+in li) when that is exact, which is the usual case, and fall back to the
+Decimal rules otherwise; both give the same answers (tests compare them).
 """
 
 from __future__ import annotations
@@ -48,9 +56,10 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
@@ -70,12 +79,16 @@ from xtquant.xttype import (
 from app.models.codes import CodeError, classify
 from app.models.names import CANCELABLE_STATUSES, FINAL_STATUSES
 from app.models.rules import (
+    FEN_FEES_MAX_LI,
+    FeeSchedule,
+    FenFees,
     LotRule,
     Side,
     check_volume,
     is_on_tick,
     lot_rule,
     round_to_tick,
+    tick_size,
 )
 from app.models.ttypes import accepted_price_types
 from app.services.sim.config import SimConfig
@@ -124,6 +137,12 @@ _STOP = object()
 #: Seconds between looks at the control table when the market thread runs.
 _MIN_WAIT = 0.01
 
+#: How long a session's delivery thread lets pushes gather after a drain (see CallbackChannel).
+GATHER_SECONDS = 0.001
+
+#: One queued callback: ``(target, make, values)`` (see :class:`CallbackChannel`).
+Delivery = tuple[str | Callable[..., object], Callable[[tuple], object] | None, tuple]
+
 
 # --------------------------------------------------------------------------- delivery
 
@@ -131,12 +150,28 @@ _MIN_WAIT = 0.01
 class CallbackChannel:
     """One trader session's delivery line: a queue and the thread that drains it.
 
-    Items are ``(due, target, args)``: ``target`` is a callback method name
-    (looked up on the session's callback object at delivery time, so
-    ``register_callback`` may change it) or a plain callable (async query
-    results). ``due`` is a ``time.monotonic()`` moment before which the item
-    is held (0: at once). An exception raised by a callback is logged with
-    its traceback and delivery goes on.
+    A queue item is ``(due, deliveries)``: the pushes of one state change (or
+    one lone push), delivered in order. ``due`` is a ``time.monotonic()``
+    moment before which the item is held (0: at once). A delivery is
+    ``(target, make, values)``:
+
+    - ``target``: a callback method name (looked up on the session's callback
+      object when the item is delivered, so ``register_callback`` may change
+      it) or a plain callable (async query results);
+    - ``make``: None, and the target is called with ``*values``; or a function
+      that builds the pushed object (an ``XtOrder``...) from ``values``, a
+      snapshot the counter took at the change. The object is built here, on
+      this thread, and only when a callback will receive it.
+
+    An exception raised by a callback is logged with its traceback and
+    delivery goes on.
+
+    Hand-over costs the placing thread more than the push itself (a thread
+    wake-up and two GIL switches), so there is one queue item per state
+    change, not per push, and after each drain the thread lets pushes gather
+    for :data:`GATHER_SECONDS` before it takes the next ones: a callback may
+    come up to a millisecond later, and under load the thread wakes at most
+    a thousand times a second instead of once per order.
     """
 
     def __init__(self, session_id: int, callback_source: Callable[[], object | None]) -> None:
@@ -152,8 +187,15 @@ class CallbackChannel:
         self.thread.start()
 
     def put(self, due: float, target: str | Callable[..., object], args: tuple) -> None:
-        """Queue one delivery (non-blocking; safe under any lock)."""
-        self._queue.put((due, target, args))
+        """Queue one call ``target(*args)`` (non-blocking; safe under any lock)."""
+        self._queue.put((due, ((target, None, args),)))
+
+    def put_many(self, due: float, deliveries: list[Delivery]) -> None:
+        """Queue several deliveries, in order, as one item (non-blocking; safe under any lock).
+
+        The list must not change afterwards (one list may go to several channels).
+        """
+        self._queue.put((due, deliveries))
 
     def close(self, timeout: float = 5.0) -> None:
         """Deliver what is queued (without further delay), then end the thread."""
@@ -163,28 +205,49 @@ class CallbackChannel:
             self.thread.join(timeout)
 
     def _run(self) -> None:
-        get = self._queue.get
+        get, get_nowait, closing = self._queue.get, self._queue.get_nowait, self._closing
         while True:
-            item = get()
-            if item is _STOP:
-                return
-            due, target, args = item
-            if due and not self._closing.is_set():
-                wait = due - time.monotonic()
-                if wait > 0:
-                    self._closing.wait(wait)
-            try:
-                if isinstance(target, str):
-                    callback = self._callback_source()
-                    method = getattr(callback, target, None) if callback is not None else None
-                    if method is None:
-                        continue
-                    method(*args)
-                else:
-                    target(*args)
-            except Exception:
-                name = target if isinstance(target, str) else getattr(target, "__name__", target)
-                log.exception("模拟柜台: 回调 %s 抛出异常（已记录，后续回调照常送达）", name)
+            item = get()  # blocks until there is something
+            while True:
+                if item is _STOP:
+                    return
+                due, deliveries = item
+                if due and not closing.is_set():
+                    wait = due - time.monotonic()
+                    if wait > 0:
+                        closing.wait(wait)
+                callback = self._callback_source()  # once per state change
+                for target, make, values in deliveries:
+                    if callback is not None or not isinstance(target, str):
+                        self._deliver(callback, target, make, values)
+                try:
+                    item = get_nowait()
+                except queue.Empty:
+                    break
+            if not closing.is_set():
+                time.sleep(GATHER_SECONDS)  # let the next pushes gather (see the class doc)
+
+    @staticmethod
+    def _deliver(
+        callback: object | None,
+        target: str | Callable[..., object],
+        make: Callable[[tuple], object] | None,
+        values: tuple,
+    ) -> None:
+        try:
+            if isinstance(target, str):
+                method = getattr(callback, target, None) if callback is not None else None
+                if method is None:
+                    return
+            else:
+                method = target
+            if make is None:
+                method(*values)
+            else:
+                method(make(values))
+        except Exception:
+            name = target if isinstance(target, str) else getattr(target, "__name__", target)
+            log.exception("模拟柜台: 回调 %s 抛出异常（已记录，后续回调照常送达）", name)
 
 
 # --------------------------------------------------------------------------- folder lock
@@ -201,7 +264,10 @@ class _FolderLock:
     def __init__(self, folder: Path) -> None:
         self.file = folder / LOCK_FILENAME
         for attempt in range(2):
-            conn = sqlite3.connect(str(self.file), timeout=0, isolation_level=None)
+            # Any thread may close the counter (and so release this), e.g. at exit.
+            conn = sqlite3.connect(
+                str(self.file), timeout=0, isolation_level=None, check_same_thread=False
+            )
             try:
                 conn.execute("PRAGMA locking_mode=EXCLUSIVE")
                 conn.execute("BEGIN EXCLUSIVE")
@@ -267,15 +333,139 @@ class _Pending:
     """Pushes and ledger rows of one state change, collected under the lock."""
 
     listeners: list[CallbackChannel]
-    events: list[tuple[str, tuple]]
+    events: list[Delivery]
     orders: dict[int, OrderRow]
     trades: list[TradeRow]
     positions: dict[str, PositionRow]
     accounts: dict[str, AccountRow]
+    active: bool  # someone listens: collect pushes
 
-    @property
-    def active(self) -> bool:
-        return bool(self.listeners)
+
+# The snapshot a push takes of a row (plain fields only: cheap, in C), and how
+# its xttype object is built from it (derived values too) on the delivery thread.
+
+_ORDER_PUSH = attrgetter(
+    "account_id",
+    "stock_code",
+    "order_id",
+    "order_sysid",
+    "order_time",
+    "order_type",
+    "order_volume",
+    "reported_price_type",
+    "price",
+    "traded_volume",
+    "traded_amount",  # -> traded_price (the average), as OrderRow.traded_price
+    "order_status",
+    "status_msg",
+    "strategy_name",
+    "order_remark",
+    "secu_account",
+    "instrument_name",
+)
+_TRADE_PUSH = attrgetter(
+    "account_id",
+    "stock_code",
+    "order_type",
+    "traded_id",
+    "traded_time",
+    "traded_price",
+    "traded_volume",
+    "traded_amount",
+    "order_id",
+    "order_sysid",
+    "strategy_name",
+    "order_remark",
+    "commission",
+    "secu_account",
+    "instrument_name",
+)
+_POSITION_PUSH = attrgetter(  # with the last price, secu account and name: _position_values
+    "account_id",
+    "stock_code",
+    "volume",
+    "yesterday_volume",
+    "sold_today",
+    "frozen_volume",
+    "cost_basis",
+)
+
+
+def _offset_flag(order_type: int) -> int:
+    return xc.OFFSET_FLAG_OPEN if order_type == _BUY else xc.OFFSET_FLAG_CLOSE
+
+
+def _make_order(v: tuple) -> XtOrder:
+    """An ``XtOrder`` from an ``_ORDER_PUSH`` snapshot."""
+    traded_volume, traded_amount = v[9], v[10]
+    traded_price = round(traded_amount / traded_volume, 4) if traded_volume else 0.0
+    return XtOrder(
+        *v[:10],
+        traded_price,
+        *v[11:15],
+        xc.DIRECTION_FLAG_LONG,
+        _offset_flag(v[5]),
+        v[15],
+        v[16],
+    )
+
+
+def _make_trade(v: tuple) -> XtTrade:
+    """An ``XtTrade`` from a ``_TRADE_PUSH`` snapshot."""
+    return XtTrade(*v[:12], xc.DIRECTION_FLAG_LONG, _offset_flag(v[2]), *v[12:])
+
+
+def _make_position(v: tuple) -> XtPosition:
+    """An ``XtPosition`` from ``SimCounter._position_values``."""
+    (account_id, code, volume, yesterday, sold, frozen, cost), last, secu, name = v
+    # PositionRow's own rules for what is sellable and what a share cost.
+    probe = PositionRow(account_id, code, volume, yesterday, sold, frozen, 0, cost)
+    can_use, avg = probe.can_use_volume, probe.avg_price
+    return XtPosition(
+        account_id,
+        code,
+        volume,
+        can_use,
+        round(avg, 4),
+        round(volume * last, 2),
+        frozen,
+        0,
+        yesterday,
+        round(avg, 4),
+        xc.DIRECTION_FLAG_LONG,
+        last,
+        round((last - avg) / avg, 6) if avg else 0.0,
+        secu,
+        name,
+    )
+
+
+def _make_asset(v: tuple) -> XtAsset:
+    """An ``XtAsset`` from ``SimCounter._asset_values`` (fetch balance = cash)."""
+    account_id, cash, frozen_cash, held_value = v
+    market_value = round(held_value, 2)
+    total = round(cash + frozen_cash + market_value, 2)
+    return XtAsset(account_id, cash, frozen_cash, market_value, total, cash)
+
+
+@dataclass(frozen=True, slots=True)
+class _CodeFacts:
+    """The rules of one code that every order asks about, worked out once per code."""
+
+    price_types: frozenset[int]  # what its exchange accepts
+    lot: LotRule
+    tick_li: int  # the price tick in li (0.001 CNY); 0 when it is not a whole number of li
+    is_stock: bool  # shares pay stamp duty and transfer fee; funds, bonds... do not
+
+    @classmethod
+    def of(cls, stock_code: str) -> _CodeFacts:
+        tick_li = tick_size(stock_code) * 1000
+        return cls(
+            accepted_price_types(stock_code),
+            lot_rule(stock_code),
+            int(tick_li) if tick_li == int(tick_li) else 0,
+            classify(stock_code).is_stock,
+        )
 
 
 # --------------------------------------------------------------------------- the counter
@@ -338,9 +528,15 @@ class SimCounter:
         self._trades_by_account: dict[str, list[TradeRow]] = {}
         self._resting: dict[str, list[OrderRow]] = {}
         self._consumed: dict[str, tuple[int, dict[tuple[bool, float], int]]] = {}
-        self._lots: dict[str, LotRule] = {}
         self._names: dict[str, str] = {}
-        self._restore()
+        self._facts_by_code: dict[str, _CodeFacts] = {}
+        self._fen_fees = _fen_fees(config.fees)
+        try:
+            self._restore()
+        except BaseException:
+            self.ledger.close()
+            self._folder_lock.release()
+            raise
         self._stop = threading.Event()
         self._market_thread: threading.Thread | None = None
         if config.auto_run:
@@ -357,6 +553,14 @@ class SimCounter:
         day = meta.get("trading_day")
         start = datetime.strptime(day, "%Y%m%d").date() if day else None
         self.market = SimMarket(self.config.seed, start_time=start)
+        # The latest price of every instrument (for market values) and the market's
+        # clock (for order times), kept current by the market's own notifications:
+        # every step, roll and set_last_price hands the new quotes, stamped with
+        # the new time, to subscribers before it returns. So an order or a push
+        # need not ask the market (a lock and a date computation each time).
+        self._last_prices = {q.stock_code: q.last_price for q in self.market.quotes()}
+        self._market_time = self.market.now()
+        self._quote_token = self.market.subscribe_quotes(list(self._last_prices), self._on_quote)
         self._day = self._day_key(self.market.trading_day)
         self._next_order_id = max(int(meta.get("next_order_id", "1")), state.max_order_id + 1)
         self._next_trade_no = max(int(meta.get("next_trade_no", "1")), state.max_trade_no + 1)
@@ -378,7 +582,7 @@ class SimCounter:
         if stale:
             log.warning("模拟柜台: 忽略打开前留下的 %d 条控制命令", len(stale))
         if day is None:
-            self.ledger.write(meta=self._meta())
+            self.ledger.set_meta(self._meta())
         elif day != self._day:
             # The market opened a later day than the ledger's (cannot happen
             # with a stored day, kept for safety): roll the books.
@@ -409,6 +613,7 @@ class SimCounter:
         self._stop.set()
         if self._market_thread is not None:
             self._market_thread.join(5.0)
+        self.market.unsubscribe_quotes(self._quote_token)
         with self._lock:
             channels, self._channels = self._channels, []
             for channel in channels:
@@ -510,7 +715,7 @@ class SimCounter:
             code: PositionRow(account_id, code, volume, volume, 0, 0, 0, volume * cost)
             for code, (volume, cost) in config.initial_holdings.items()
         }
-        self.ledger.write(new_accounts=[account], positions=positions.values())
+        self.ledger.append(accounts=[account], positions=positions.values())
         self._accounts[account_id] = account
         self._positions[account_id] = positions
         self._orders_by_account[account_id] = []
@@ -540,15 +745,15 @@ class SimCounter:
 
     def _pending(self, account_id: str) -> _Pending:
         listeners = [c for c in self._channels if account_id in c.accounts]
-        return _Pending(listeners, [], {}, [], {}, {})
+        return _Pending(listeners, [], {}, [], {}, {}, bool(listeners))
 
     def _flush(self, pending: _Pending, reply: tuple[CallbackChannel, list] | None = None) -> None:
         """Write the state change in one transaction, then queue its pushes (lock held)."""
-        self.ledger.write(
-            accounts=pending.accounts.values(),
-            positions=pending.positions.values(),
+        self.ledger.append(
             orders=pending.orders.values(),
             trades=pending.trades,
+            positions=pending.positions.values(),
+            accounts=pending.accounts.values(),
         )
         if reply is None and not pending.events:
             return
@@ -556,8 +761,7 @@ class SimCounter:
         if reply is not None:
             channel, items = reply
             if channel.connected:
-                for name, args in items:
-                    channel.put(due, name, args)
+                channel.put_many(due, items)
         events = pending.events
         if not events:
             return
@@ -566,96 +770,68 @@ class SimCounter:
             self.faults.shuffle(events)
         for channel in pending.listeners:
             if channel.connected:
-                for name, args in events:
-                    channel.put(due, name, args)
+                channel.put_many(due, events)
+
+    # Pushes are snapshots of values taken now; the xttype object is built from
+    # them on the session's delivery thread (see CallbackChannel). Queries build
+    # theirs at once, from the same snapshots, with the same functions.
+
+    def _push_order(self, pending: _Pending, order: OrderRow) -> None:
+        pending.events.append(("on_stock_order", _make_order, _ORDER_PUSH(order)))
+
+    def _push_trade(self, pending: _Pending, trade: TradeRow) -> None:
+        pending.events.append(("on_stock_trade", _make_trade, _TRADE_PUSH(trade)))
+
+    def _push_position(self, pending: _Pending, account: AccountRow, position: PositionRow) -> None:
+        values = self._position_values(account, position)
+        pending.events.append(("on_stock_position", _make_position, values))
+
+    def _push_asset(self, pending: _Pending, account: AccountRow) -> None:
+        values = self._asset_values(account)
+        pending.events.append(("on_stock_asset", _make_asset, values))
 
     def _xt_order(self, order: OrderRow) -> XtOrder:
-        return XtOrder(
-            order.account_id,
-            order.stock_code,
-            order.order_id,
-            order.order_sysid,
-            order.order_time,
-            order.order_type,
-            order.order_volume,
-            order.reported_price_type,
-            order.price,
-            order.traded_volume,
-            order.traded_price,
-            order.order_status,
-            order.status_msg,
-            order.strategy_name,
-            order.order_remark,
-            xc.DIRECTION_FLAG_LONG,
-            xc.OFFSET_FLAG_OPEN if order.order_type == _BUY else xc.OFFSET_FLAG_CLOSE,
-            order.secu_account,
-            order.instrument_name,
-        )
+        return _make_order(_ORDER_PUSH(order))
 
     def _xt_trade(self, trade: TradeRow) -> XtTrade:
-        return XtTrade(
-            trade.account_id,
-            trade.stock_code,
-            trade.order_type,
-            trade.traded_id,
-            trade.traded_time,
-            trade.traded_price,
-            trade.traded_volume,
-            trade.traded_amount,
-            trade.order_id,
-            trade.order_sysid,
-            trade.strategy_name,
-            trade.order_remark,
-            xc.DIRECTION_FLAG_LONG,
-            xc.OFFSET_FLAG_OPEN if trade.order_type == _BUY else xc.OFFSET_FLAG_CLOSE,
-            trade.commission,
-            trade.secu_account,
-            trade.instrument_name,
-        )
-
-    def _last_price(self, stock_code: str) -> float:
-        try:
-            return self.market.quote(stock_code).last_price
-        except (KeyError, ValueError):
-            return 0.0
+        return _make_trade(_TRADE_PUSH(trade))
 
     def _xt_position(self, account: AccountRow, position: PositionRow) -> XtPosition:
-        last = self._last_price(position.stock_code)
-        avg = position.avg_price
-        return XtPosition(
-            position.account_id,
-            position.stock_code,
-            position.volume,
-            position.can_use_volume,
-            round(avg, 4),
-            round(position.volume * last, 2),
-            position.frozen_volume,
-            0,
-            position.yesterday_volume,
-            round(avg, 4),
-            xc.DIRECTION_FLAG_LONG,
-            last,
-            round((last - avg) / avg, 6) if avg else 0.0,
-            self._secu_account(account, position.stock_code),
-            self._name(position.stock_code),
-        )
-
-    def _market_value(self, account_id: str) -> float:
-        return round(
-            sum(
-                p.volume * self._last_price(p.stock_code)
-                for p in self._positions[account_id].values()
-                if p.volume
-            ),
-            2,
-        )
+        return _make_position(self._position_values(account, position))
 
     def _xt_asset(self, account: AccountRow) -> XtAsset:
-        market_value = self._market_value(account.account_id)
-        total = round(account.cash + account.frozen_cash + market_value, 2)
-        return XtAsset(
-            account.account_id, account.cash, account.frozen_cash, market_value, total, account.cash
+        return _make_asset(self._asset_values(account))
+
+    def _on_quote(self, quote: Any) -> None:
+        """Market notification (on the thread that moved it): keep price and clock current."""
+        self._last_prices[quote.stock_code] = quote.last_price
+        self._market_time = quote.time
+
+    def _last_price(self, stock_code: str) -> float:
+        """The latest price of ``stock_code`` (0 for a code the market does not carry)."""
+        return self._last_prices.get(stock_code, 0.0)
+
+    def _position_values(self, account: AccountRow, position: PositionRow) -> tuple:
+        code = position.stock_code
+        return (
+            _POSITION_PUSH(position),
+            self._last_prices.get(code, 0.0),
+            self._secu_account(account, code),
+            self._name(code),
         )
+
+    def _held_value(self, account_id: str) -> float:
+        """Shares held at their latest prices (not rounded)."""
+        last = self._last_prices
+        positions = self._positions[account_id].values()
+        return sum([p.volume * last.get(p.stock_code, 0.0) for p in positions])
+
+    def _market_value(self, account_id: str) -> float:
+        return round(self._held_value(account_id), 2)
+
+    def _asset_values(self, account: AccountRow) -> tuple:
+        held_value = self._held_value(account.account_id)
+        return (account.account_id, account.cash, account.frozen_cash, held_value)
 
     def _name(self, stock_code: str) -> str:
         name = self._names.get(stock_code)
@@ -667,11 +843,43 @@ class SimCounter:
             self._names[stock_code] = name
         return name
 
+    def _facts(self, stock_code: str) -> _CodeFacts:
+        """What checks and fills need to know about a (valid) code, worked out once."""
+        facts = self._facts_by_code.get(stock_code)
+        if facts is None:
+            facts = self._facts_by_code[stock_code] = _CodeFacts.of(stock_code)
+        return facts
+
+    def _on_tick(self, facts: _CodeFacts, stock_code: str, price: float) -> bool:
+        """``is_on_tick(stock_code, price)``, on whole li when exact."""
+        price_li = _li(price)
+        if price_li is not None and facts.tick_li:
+            return price_li % facts.tick_li == 0
+        try:
+            return is_on_tick(stock_code, price)
+        except ArithmeticError:  # too large for Decimal to divide into ticks (1e300)
+            return False
+
+    def _fees_due(self, side: Side, amount: float, stock_code: str) -> float:
+        """``config.fees.fees(side, amount, stock_code).total``, on whole numbers when exact."""
+        fast = self._fen_fees
+        if fast is not None:
+            li = _li(amount)
+            if li is not None:
+                return fast.total(side, li, self._facts(stock_code).is_stock) / 100
+        return self.config.fees.fees(side, amount, stock_code).total
+
+    def _buy_cost(self, stock_code: str, price: float, volume: int) -> float:
+        """``config.fees.buy_cost(...)`` as a float, on whole numbers when exact."""
+        fast = self._fen_fees
+        if fast is not None:
+            price_li = _li(price)
+            if price_li is not None and price_li * volume <= FEN_FEES_MAX_LI:
+                return fast.buy_cost(price_li * volume, self._facts(stock_code).is_stock) / 100
+        return float(self.config.fees.buy_cost(stock_code, price, volume))
+
     def _lot(self, stock_code: str) -> LotRule:
-        rule = self._lots.get(stock_code)
-        if rule is None:
-            rule = self._lots[stock_code] = lot_rule(stock_code)
-        return rule
+        return self._facts(stock_code).lot
 
     # ------------------------------------------------------------------ orders
 
@@ -712,12 +920,13 @@ class SimCounter:
                 account_id=account_id,
                 stock_code=code,
                 order_sysid=str(order_id + 100_000),
-                order_time=self.market.now(),
+                order_time=self._market_time,
                 order_type=order_type,
                 order_volume=int(order_volume),
                 price_type=price_type,
                 reported_price_type=REPORTED_PRICE_TYPE.get(price_type, price_type),
-                price=float(price) if price_type in (xc.FIX_PRICE,) else 0.0,
+                # (NaN, refused below as 委托价格无效, is shown, and stored, as 0)
+                price=float(price) if price_type == xc.FIX_PRICE and price == price else 0.0,
                 limit_price=0.0,
                 traded_volume=0,
                 traded_amount=0.0,
@@ -741,9 +950,9 @@ class SimCounter:
                 response = XtOrderResponse(
                     account_id, order_id, strategy_name, order_remark, "", seq
                 )
-                reply = (channel, [("on_order_stock_async_response", (response,))])
+                reply = (channel, [("on_order_stock_async_response", None, (response,))])
             if pending.active:
-                pending.events.append(("on_stock_order", (self._xt_order(order),)))
+                self._push_order(pending, order)
             self._enter(account, order, pending, float(price))
             self._flush(pending, reply)
             return order_id
@@ -785,14 +994,12 @@ class SimCounter:
         pending.accounts[account.account_id] = account
         order.order_status = xc.ORDER_REPORTED
         if pending.active:
-            pending.events.append(("on_stock_order", (self._xt_order(order),)))
+            self._push_order(pending, order)
             if is_buy:
-                pending.events.append(("on_stock_asset", (self._xt_asset(account),)))
+                self._push_asset(pending, account)
             else:
                 position = self._positions[order.account_id][code]
-                pending.events.append(
-                    ("on_stock_position", (self._xt_position(account, position),))
-                )
+                self._push_position(pending, account, position)
         # Match against the book as it stands.
         opposite_empty = (quote.ask_price[0] if is_buy else quote.bid_price[0]) <= 0
         if plan.reference in (Reference.OPPOSITE_BEST, Reference.NONE) and opposite_empty:
@@ -811,7 +1018,8 @@ class SimCounter:
         last_fill = 0.0
         for _, fill_price, volume in fills:
             self._consume(quote, is_buy, fill_price, volume)
-            self._fill(account, order, fill_price, volume, pending)
+            # Fills met on entry happen at the order's own time.
+            self._fill(account, order, fill_price, volume, pending, order.order_time)
             last_fill = fill_price
         if order.traded_volume >= order.order_volume:
             return
@@ -851,34 +1059,36 @@ class SimCounter:
             quote = self.market.quote(code)
         except (KeyError, ValueError):
             return _refusal(CounterError.UNKNOWN_CODE), None, 0.0
-        if (
-            order.price_type not in accepted_price_types(code)
-            or order.price_type not in PRICE_TYPE_PLANS
-        ):
+        facts = self._facts(code)
+        if order.price_type not in facts.price_types or order.price_type not in PRICE_TYPE_PLANS:
             return _refusal(CounterError.PRICE_TYPE_NOT_FOR_MARKET), None, 0.0
         if self.config.real_hours and not self._in_trading_hours():
             return _refusal(CounterError.TIME_NOT_ALLOWED), None, 0.0
         is_buy = order.order_type == _BUY
         volume = order.order_volume
         can_use = 0
-        if is_buy:
-            lot_problem = check_volume(code, Side.BUY, volume)
-        else:
+        if not is_buy:
             position = self._positions[order.account_id].get(code)
             can_use = position.can_use_volume if position is not None else 0
-            # An odd lot may be sold only as the whole sellable position; a
-            # sell above what can be sold is judged on the lot rule alone here
-            # and refused for the shares after the price checks.
-            lot_problem = check_volume(
-                code, Side.SELL, volume, can_use if volume <= can_use else None
-            )
-        if lot_problem is not None:
-            return _refusal(CounterError.VOLUME_INVALID), None, 0.0
+        # The usual case first: a whole number of lots, or a sell of everything
+        # sellable. Otherwise check_volume decides (it agrees on the usual case).
+        if not (facts.lot.is_valid(volume) or (not is_buy and 0 < volume == can_use)):
+            if is_buy:
+                lot_problem = check_volume(code, Side.BUY, volume)
+            else:
+                # An odd lot may be sold only as the whole sellable position; a
+                # sell above what can be sold is judged on the lot rule alone here
+                # and refused for the shares after the price checks.
+                lot_problem = check_volume(
+                    code, Side.SELL, volume, can_use if volume <= can_use else None
+                )
+            if lot_problem is not None:
+                return _refusal(CounterError.VOLUME_INVALID), None, 0.0
         plan = PRICE_TYPE_PLANS[order.price_type]
         if plan.reference is Reference.OWN_LIMIT:
             if not price > 0:
                 return _refusal(CounterError.PRICE_INVALID), None, 0.0
-            if not is_on_tick(code, price):
+            if not self._on_tick(facts, code, price):
                 return _refusal(CounterError.PRICE_OFF_TICK), None, 0.0
             if (quote.up_limit is not None and price > quote.up_limit + 1e-9) or (
                 quote.down_limit is not None and price < quote.down_limit - 1e-9
@@ -898,7 +1108,7 @@ class SimCounter:
             freeze_price = self._market_buy_ceiling(quote)
         needed = 0.0
         if is_buy:
-            needed = float(self.config.fees.buy_cost(code, freeze_price, volume))
+            needed = self._buy_cost(code, freeze_price, volume)
             if needed > account.cash + 1e-9:
                 return _refusal(CounterError.CASH_INSUFFICIENT), None, 0.0
         elif volume > can_use:
@@ -930,19 +1140,19 @@ class SimCounter:
             order.order_remark,
         )
         error.seq = order.seq  # the native object carries it; the vendor's trader reads it
-        pending.events.append(("on_stock_order", (self._xt_order(order),)))
-        pending.events.append(("on_order_error", (error,)))
+        self._push_order(pending, order)
+        pending.events.append(("on_order_error", None, (error,)))
 
-    def _available(self, quote: Any, is_buy: bool, share: float) -> list[int]:
-        """Opposite-side volumes still free this market step (times ``share``)."""
-        prices = quote.ask_price if is_buy else quote.bid_price
+    def _available(self, quote: Any, is_buy: bool, share: float) -> Sequence[int]:
+        """Opposite-side volumes still free this market step (times ``share``); read only."""
         volumes = quote.ask_volume if is_buy else quote.bid_volume
-        consumed = self._consumed.get(quote.stock_code)
-        used = consumed[1] if consumed is not None and consumed[0] == quote.time else None
         if share < 1.0:
             volumes = [int(v * share) for v in volumes]
-        if not used:
-            return list(volumes)
+        consumed = self._consumed.get(quote.stock_code)
+        if consumed is None or consumed[0] != quote.time or not consumed[1]:
+            return volumes
+        used = consumed[1]
+        prices = quote.ask_price if is_buy else quote.bid_price
         return [max(0, v - used.get((is_buy, p), 0)) for p, v in zip(prices, volumes, strict=True)]
 
     def _consume(self, quote: Any, is_buy: bool, price: float, volume: int) -> None:
@@ -958,17 +1168,21 @@ class SimCounter:
         self._resting.setdefault(order.stock_code, []).append(order)
 
     def _fill(
-        self, account: AccountRow, order: OrderRow, price: float, volume: int, pending: _Pending
+        self,
+        account: AccountRow,
+        order: OrderRow,
+        price: float,
+        volume: int,
+        pending: _Pending,
+        traded_time: int,
     ) -> None:
-        """Apply one fill: trade, order, cash, position, fees."""
+        """Apply one fill at ``traded_time``: trade, order, cash, position, fees."""
         code = order.stock_code
         is_buy = order.order_type == _BUY
         amount = round(price * volume, 2)
         order.traded_volume += volume
         order.traded_amount = round(order.traded_amount + amount, 2)
-        due = self.config.fees.fees(
-            Side.BUY if is_buy else Side.SELL, order.traded_amount, code
-        ).total
+        due = self._fees_due(Side.BUY if is_buy else Side.SELL, order.traded_amount, code)
         fee = round(due - order.fees_charged, 2)
         order.fees_charged = due
         account.fees_paid = round(account.fees_paid + fee, 2)
@@ -1005,7 +1219,7 @@ class SimCounter:
             order_id=order.order_id,
             order_sysid=order.order_sysid,
             order_type=order.order_type,
-            traded_time=self.market.now(),
+            traded_time=traded_time,
             traded_price=price,
             traded_volume=volume,
             traded_amount=amount,
@@ -1022,10 +1236,10 @@ class SimCounter:
         pending.positions[code] = position
         pending.accounts[account.account_id] = account
         if pending.active:
-            pending.events.append(("on_stock_trade", (self._xt_trade(trade),)))
-            pending.events.append(("on_stock_order", (self._xt_order(order),)))
-            pending.events.append(("on_stock_position", (self._xt_position(account, position),)))
-            pending.events.append(("on_stock_asset", (self._xt_asset(account),)))
+            self._push_trade(pending, trade)
+            self._push_order(pending, order)
+            self._push_position(pending, account, position)
+            self._push_asset(pending, account)
 
     def _release(self, account: AccountRow, order: OrderRow, pending: _Pending) -> None:
         """Give back what an order that ends still holds frozen."""
@@ -1056,14 +1270,12 @@ class SimCounter:
         pending.orders[order.order_id] = order
         pending.accounts[account.account_id] = account
         if pending.active:
-            pending.events.append(("on_stock_order", (self._xt_order(order),)))
+            self._push_order(pending, order)
             if order.order_type == _BUY:
-                pending.events.append(("on_stock_asset", (self._xt_asset(account),)))
+                self._push_asset(pending, account)
             else:
                 position = self._positions[order.account_id][order.stock_code]
-                pending.events.append(
-                    ("on_stock_position", (self._xt_position(account, position),))
-                )
+                self._push_position(pending, account, position)
 
     # ------------------------------------------------------------------ cancels
 
@@ -1101,14 +1313,14 @@ class SimCounter:
                 error = CounterError.CANCEL_PENDING
             shown_id = order.order_id if order is not None else int(order_id or 0)
             shown_sysid = order.order_sysid if order is not None else (order_sysid or "")
-            reply_items: list = []
+            reply_items: list[Delivery] = []
             if error is None:
                 assert order is not None
                 order.order_status = (
                     xc.ORDER_PARTSUCC_CANCEL if order.traded_volume else xc.ORDER_REPORTED_CANCEL
                 )
                 if pending.active:
-                    pending.events.append(("on_stock_order", (self._xt_order(order),)))
+                    self._push_order(pending, order)
                 self._finish(order, pending, "撤单成功")
                 result = 0
                 message = ""
@@ -1121,15 +1333,15 @@ class SimCounter:
                 )
                 # The asker hears of its own failed cancel even when not subscribed.
                 if channel is not None and channel not in pending.listeners:
-                    reply_items.append(("on_cancel_error", (cancel_error,)))
+                    reply_items.append(("on_cancel_error", None, (cancel_error,)))
                 else:
-                    pending.events.append(("on_cancel_error", (cancel_error,)))
+                    pending.events.append(("on_cancel_error", None, (cancel_error,)))
             reply = None
             if channel is not None and seq:
                 response = XtCancelOrderResponse(
                     account_id, result, shown_id, order_sysid or "", seq, message
                 )
-                reply_items.insert(0, ("on_cancel_order_stock_async_response", (response,)))
+                reply_items.insert(0, ("on_cancel_order_stock_async_response", None, (response,)))
             if channel is not None and reply_items:
                 reply = (channel, reply_items)
             self._flush(pending, reply)
@@ -1293,6 +1505,7 @@ class SimCounter:
     def _match_resting(self, quote: Any, resting: list[OrderRow]) -> None:
         """Fill resting orders the new book has moved through, best price first."""
         share = self.config.resting_fill_share
+        now = self.market.now()
         for is_buy in (True, False):
             side = [o for o in resting if (o.order_type == _BUY) is is_buy]
             if not side:
@@ -1320,7 +1533,7 @@ class SimCounter:
                     pending = self._pending(order.account_id)
                     self._consume(quote, is_buy, level_price, volume)
                     # A resting order trades at its own price (it was there first).
-                    self._fill(account, order, order.limit_price, volume, pending)
+                    self._fill(account, order, order.limit_price, volume, pending, now)
                     self._flush(pending)
 
     def roll_day(self) -> None:
@@ -1349,19 +1562,13 @@ class SimCounter:
                 if position.volume == 0:
                     del positions[code]
                 elif pending.active:
-                    pending.events.append(
-                        ("on_stock_position", (self._xt_position(account, position),))
-                    )
+                    self._push_position(pending, account, position)
             if pending.active:
-                pending.events.append(("on_stock_asset", (self._xt_asset(account),)))
+                self._push_asset(pending, account)
         self._day = new_day
         orders = [o for p in touched.values() for o in p.orders.values()]
-        self.ledger.write(
-            accounts=self._accounts.values(),
-            positions=all_positions,
-            orders=orders,
-            meta=self._meta(),
-            delete_flat_positions=True,
+        self.ledger.roll_day(
+            self._meta(), orders=orders, positions=all_positions, accounts=self._accounts.values()
         )
         self._orders.clear()
         self._resting.clear()
@@ -1383,8 +1590,7 @@ class SimCounter:
         due = self._due()
         for channel in pending.listeners:
             if channel.connected:
-                for name, args in pending.events:
-                    channel.put(due, name, args)
+                channel.put_many(due, pending.events)
 
     def poll_control(self) -> int:
         """Apply commands other processes left in the control table; returns how many."""
@@ -1415,6 +1621,30 @@ class SimCounter:
                 log.exception("模拟柜台: 读取控制命令失败")
             wait = min(config.control_poll_interval, max(_MIN_WAIT, next_step - time.monotonic()))
             self._stop.wait(wait)
+
+
+def _fen_fees(schedule: FeeSchedule) -> FenFees | None:
+    """The integer form of a plain :class:`FeeSchedule` (None: use the schedule itself)."""
+    if type(schedule) is not FeeSchedule:  # a subclass may compute fees its own way
+        return None
+    try:
+        return FenFees.of(schedule)
+    except ValueError:
+        return None
+
+
+def _li(value: float) -> int | None:
+    """``value`` CNY as whole li (0.001) when it is exactly that, else None.
+
+    Prices sit on 0.01/0.001 ticks and amounts are kept on whole fen, so this
+    is the usual case; the float then is the nearest double to ``li / 1000``
+    and its decimal value (what ``to_decimal`` reads) is exactly ``li / 1000``.
+    """
+    scaled = value * 1000
+    if not 0 <= scaled <= FEN_FEES_MAX_LI:  # also NaN and infinities
+        return None
+    li = round(scaled)
+    return li if li / 1000 == value else None
 
 
 def _refusal(error: CounterError) -> tuple[int, str]:
