@@ -18,6 +18,7 @@ import logging.handlers
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from platformdirs import user_log_dir
@@ -126,9 +127,40 @@ def configure_logging(debug: bool = False) -> Path | None:
     return path
 
 
+def install_exception_logging() -> None:
+    """Log every exception nobody caught, so it reaches the log file and the 日志 panel.
+
+    PySide6 hands an exception raised in a slot to ``sys.excepthook`` and a
+    thread's to ``threading.excepthook``; both only print to stderr by
+    default, which a trader never sees.
+    """
+    log = logging.getLogger("qmtdesk")
+
+    def on_exception(kind, value, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, value, tb)
+            return
+        log.error("未处理的异常：%s", value or kind.__name__, exc_info=(kind, value, tb))
+
+    def on_thread_exception(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        log.error(
+            "线程 %s 中未处理的异常：%s",
+            name,
+            args.exc_value or args.exc_type.__name__,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    sys.excepthook = on_exception
+    threading.excepthook = on_thread_exception
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     log_path = configure_logging(args.debug)
+    install_exception_logging()
 
     # Qt and the app are imported after argument parsing: --help stays instant.
     import qasync

@@ -13,7 +13,9 @@ coerced raises ``ValueError`` naming the record and field.
 """
 
 import time as _time
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any, ClassVar, Self
 
 from app.models.names import CANCELABLE_STATUSES, FINAL_STATUSES
@@ -36,20 +38,28 @@ __all__ = [
 _STOCK_ACCOUNT = 2  # xtconstant.SECURITY_ACCOUNT
 
 
-def _coerce(kind: Any, value: Any) -> Any:
-    if kind is int:
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValueError(f"not a whole number: {value!r}")
-            return int(value)
-        return int(value)
-    if kind is float:
-        return float(value)
-    if kind is str:
-        return value.decode() if isinstance(value, bytes) else str(value)
-    if kind is bool:
-        return bool(value)
+def _to_int(value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(value)
+
+
+def _to_str(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _as_is(value: Any) -> Any:
     return value
+
+
+#: how a field's annotation turns a vendor value into the field's type
+_COERCE: dict[Any, Callable[[Any], Any]] = {int: _to_int, float: float, str: _to_str, bool: bool}
+
+
+@cache
+def _plan(cls: type) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """(field name, coercion) per field of ``cls``, worked out once per record class."""
+    return tuple((f.name, _COERCE.get(f.type, _as_is)) for f in fields(cls))
 
 
 class Record:
@@ -62,21 +72,21 @@ class Record:
     def from_xt(cls, obj: object) -> Self:
         """Build the record from an xtquant object (or anything with those attributes)."""
         kwargs: dict[str, Any] = {}
-        for f in fields(cls):  # type: ignore[arg-type]
-            value = getattr(obj, f.name, None)
+        for name, coerce in _plan(cls):
+            value = getattr(obj, name, None)
             if value is None:
                 continue  # missing in this vendor version: keep the default
             try:
-                kwargs[f.name] = _coerce(f.type, value)
+                kwargs[name] = coerce(value)
             except (TypeError, ValueError) as exc:
                 raise ValueError(
-                    f"{cls.__name__}.{f.name}: cannot use {value!r} from {type(obj).__name__}"
+                    f"{cls.__name__}.{name}: cannot use {value!r} from {type(obj).__name__}"
                 ) from exc
         return cls(**kwargs)
 
     def as_dict(self) -> dict[str, Any]:
         """The record as a plain dict, keys in xtquant's field order."""
-        return asdict(self)  # type: ignore[call-overload]
+        return {name: getattr(self, name) for name, _ in _plan(type(self))}
 
 
 @dataclass(frozen=True, slots=True)

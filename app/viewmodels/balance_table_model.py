@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Slot
 
 from app.viewmodels.formatting import format_money, sign_color
-from app.viewmodels.record_table_model import Column, RecordTableModel
+from app.viewmodels.record_table_model import Column, RecordTableModel, money_column
 
 
 class BalanceTableModel(RecordTableModel):
@@ -19,15 +19,10 @@ class BalanceTableModel(RecordTableModel):
 
     COLUMNS = (
         Column("account_id", "资金账号", "Account", lambda m, a: str(a.account_id)),
-        Column("total_asset", "总资产", "Total asset", lambda m, a: format_money(a.total_asset),
-               sort=lambda m, a: a.total_asset, numeric=True),
-        Column("market_value", "持仓市值", "Market value",
-               lambda m, a: format_money(a.market_value),
-               sort=lambda m, a: a.market_value, numeric=True),
-        Column("cash", "可用资金", "Cash", lambda m, a: format_money(a.cash),
-               sort=lambda m, a: a.cash, numeric=True),
-        Column("frozen_cash", "冻结资金", "Frozen", lambda m, a: format_money(a.frozen_cash),
-               sort=lambda m, a: a.frozen_cash, numeric=True),
+        money_column("total_asset", "总资产", "Total asset"),
+        money_column("market_value", "持仓市值", "Market value"),
+        money_column("cash", "可用资金", "Cash"),
+        money_column("frozen_cash", "冻结资金", "Frozen"),
         Column("day_profit", "当日盈亏", "Day P&L",
                lambda m, a: format_money(m.day_profit(), signed=True),
                sort=lambda m, a: m.day_profit(), numeric=True,

@@ -29,9 +29,15 @@ from app.viewmodels.formatting import (
     format_datetime,
     format_price,
     format_time,
-    format_volume,
 )
-from app.viewmodels.record_table_model import CANCELABLE_ROLE, Column, RecordTableModel
+from app.viewmodels.record_table_model import (
+    CANCELABLE_ROLE,
+    Column,
+    RecordTableModel,
+    field_column,
+    price_column,
+    volume_column,
+)
 
 BUY_ORDER_TYPE = 23
 SELL_ORDER_TYPE = 24
@@ -74,10 +80,9 @@ class EntrustTableModel(RecordTableModel):
         Column("order_time", "委托时间", "Time", lambda m, o: format_time(o.order_time),
                sort=lambda m, o: o.order_time or 0,
                tooltip=lambda m, o: format_datetime(o.order_time)),
-        Column("order_id", "委托号", "Order ID", lambda m, o: str(o.order_id),
-               sort=lambda m, o: o.order_id, numeric=True,
-               tooltip=lambda m, o: (f"{'Counter id' if m.lang == 'en' else '柜台编号'} "
-                                     f"{o.order_sysid}") if o.order_sysid else None),
+        field_column("order_id", "委托号", "Order ID",
+                     tooltip=lambda m, o: (f"{'Counter id' if m.lang == 'en' else '柜台编号'} "
+                                           f"{o.order_sysid}") if o.order_sysid else None),
         Column("stock_code", "证券代码", "Code", lambda m, o: o.stock_code),
         Column("instrument_name", "证券名称", "Name", lambda m, o: m.instrument_name(o)),
         Column("order_type", "买卖", "Side",
@@ -85,12 +90,9 @@ class EntrustTableModel(RecordTableModel):
                color=lambda m, o: side_color(o.order_type), center=True),
         Column("price_type", "报价方式", "Price type",
                lambda m, o: names.name_of(names.PRICE_TYPE, o.price_type, m.lang)),
-        Column("price", "委托价", "Price", lambda m, o: format_price(o.price, o.stock_code),
-               sort=lambda m, o: o.price, numeric=True),
-        Column("order_volume", "委托量", "Volume", lambda m, o: format_volume(o.order_volume),
-               sort=lambda m, o: o.order_volume, numeric=True),
-        Column("traded_volume", "成交量", "Filled", lambda m, o: format_volume(o.traded_volume),
-               sort=lambda m, o: o.traded_volume, numeric=True),
+        price_column("price", "委托价", "Price"),
+        volume_column("order_volume", "委托量", "Volume"),
+        volume_column("traded_volume", "成交量", "Filled"),
         Column("traded_price", "成交均价", "Avg price",
                lambda m, o: format_price(_avg_price(o), o.stock_code),
                sort=lambda m, o: _avg_price(o), numeric=True),
@@ -159,24 +161,16 @@ class EntrustTableModel(RecordTableModel):
     @Slot(object)
     def on_cancel_error(self, error) -> None:
         """A ``CancelError`` record: ``撤单失败: <error_msg>`` on its row."""
-        prefix = "Cancel failed" if self.lang == "en" else "撤单失败"
-        self.set_row_error(error.order_id, f"{prefix}: {error.error_msg}")
-
-    @Slot(list)
-    def on_cancel_errors(self, errors: list) -> None:
-        for error in errors:
-            self.on_cancel_error(error)
+        self._show_error(error, "撤单失败", "Cancel failed")
 
     @Slot(object)
     def on_order_error(self, error) -> None:
         """An ``OrderError`` record: ``下单失败: <error_msg>`` on its row (if it has one)."""
-        prefix = "Rejected" if self.lang == "en" else "下单失败"
-        self.set_row_error(error.order_id, f"{prefix}: {error.error_msg}")
+        self._show_error(error, "下单失败", "Rejected")
 
-    @Slot(list)
-    def on_order_errors(self, errors: list) -> None:
-        for error in errors:
-            self.on_order_error(error)
+    def _show_error(self, error, zh: str, en: str) -> None:
+        prefix = en if self.lang == "en" else zh
+        self.set_row_error(error.order_id, f"{prefix}: {error.error_msg}")
 
     # ---- what the cancel commands act on --------------------------------------------
     def cancelable_order_ids(self, side: Side | str | None = None) -> list[int]:

@@ -19,9 +19,10 @@ from app.models.clock import china_time
 
 PLACEHOLDER = "--"
 
-# A-share convention: red = buy/up, green = sell/down.
-UP_COLOR = "#d9232e"
-DOWN_COLOR = "#0e9a3c"
+# A-share convention: red = buy/up, green = sell/down. The one red and green of
+# the window (app.views.theme reads them; resources/theme.qss spells the same values).
+UP_COLOR = "#d9262c"
+DOWN_COLOR = "#0a9a4a"
 NEUTRAL_COLOR = None
 
 
@@ -40,11 +41,21 @@ def _bad(value) -> bool:
     return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
+def _shown(value: float, decimals: int) -> float:
+    """``value`` as the text shows it with ``decimals`` (``-0.001`` -> ``0.0``, never -0.0)."""
+    return round(float(value), decimals) + 0.0
+
+
 def format_number(value: float | None, decimals: int = 2, *, signed: bool = False) -> str:
-    """``1234567.891`` -> ``'1,234,567.89'``; None/NaN -> ``'--'``."""
+    """``1234567.891`` -> ``'1,234,567.89'``; None/NaN -> ``'--'``.
+
+    ``signed`` puts ``+`` before a positive value. What rounds to zero shows as
+    an unsigned zero (``0.00``, never ``+0.00`` or ``-0.00``): zero is neutral.
+    """
     if _bad(value):
         return PLACEHOLDER
-    sign = "+" if signed else ""
+    value = _shown(value, decimals)
+    sign = "+" if signed and value else ""
     return f"{value:{sign},.{decimals}f}"
 
 
@@ -72,11 +83,10 @@ def format_volume(value: int | float | None) -> str:
 
 
 def format_percent(ratio: float | None, *, signed: bool = True, decimals: int = 2) -> str:
-    """A ratio as a percentage: ``0.0123`` -> ``'+1.23%'``."""
+    """A ratio as a percentage: ``0.0123`` -> ``'+1.23%'`` (``0.00%`` when it rounds to zero)."""
     if _bad(ratio):
         return PLACEHOLDER
-    sign = "+" if signed else ""
-    return f"{ratio * 100:{sign},.{decimals}f}%"
+    return format_number(ratio * 100, decimals, signed=signed) + "%"
 
 
 def format_time(epoch: int | float | None) -> str:
@@ -96,8 +106,20 @@ def format_datetime(epoch: int | float | None) -> str:
     return china_time(epoch).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def sign_color(value: float | None) -> str | None:
-    """Red for > 0, green for < 0, None for zero/unknown."""
-    if _bad(value) or value == 0:
+def sign_color(value: float | None, decimals: int = 2) -> str | None:
+    """Red for > 0, green for < 0, None for unknown and for what shows as zero.
+
+    ``decimals`` is the precision the value is shown with (2 for money, the
+    tick's for a price change), so a ``+0.004`` P&L shown as ``0.00`` is never red.
+    """
+    if _bad(value):
+        return NEUTRAL_COLOR
+    value = _shown(value, decimals)
+    if not value:
         return NEUTRAL_COLOR
     return UP_COLOR if value > 0 else DOWN_COLOR
+
+
+def percent_color(ratio: float | None, decimals: int = 2) -> str | None:
+    """``sign_color`` of a ratio shown by ``format_percent`` with ``decimals``."""
+    return NEUTRAL_COLOR if _bad(ratio) else sign_color(ratio * 100, decimals)

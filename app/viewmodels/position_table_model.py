@@ -18,10 +18,16 @@ from app.viewmodels.formatting import (
     format_money,
     format_percent,
     format_price,
-    format_volume,
+    percent_color,
+    price_decimals,
     sign_color,
 )
-from app.viewmodels.record_table_model import Column, RecordTableModel
+from app.viewmodels.record_table_model import (
+    Column,
+    RecordTableModel,
+    price_column,
+    volume_column,
+)
 
 
 def _pnl(m, p):
@@ -41,19 +47,15 @@ class PositionTableModel(RecordTableModel):
     COLUMNS = (
         Column("stock_code", "证券代码", "Code", lambda m, p: p.stock_code),
         Column("instrument_name", "证券名称", "Name", lambda m, p: m.instrument_name(p)),
-        Column("volume", "持仓数量", "Volume", lambda m, p: format_volume(p.volume),
-               sort=lambda m, p: p.volume, numeric=True),
-        Column("can_use_volume", "可用数量", "Sellable",
-               lambda m, p: format_volume(p.can_use_volume),
-               sort=lambda m, p: p.can_use_volume, numeric=True,
-               tooltip=lambda m, p: ("T+1: shares bought today can be sold tomorrow"
-                                    if m.lang == "en" else "T+1：今日买入的股份明日可卖")),
-        Column("avg_price", "成本价", "Cost", lambda m, p: format_price(p.avg_price, p.stock_code),
-               sort=lambda m, p: p.avg_price, numeric=True),
+        volume_column("volume", "持仓数量", "Volume"),
+        volume_column("can_use_volume", "可用数量", "Sellable",
+                      tooltip=lambda m, p: ("T+1: shares bought today can be sold tomorrow"
+                                           if m.lang == "en" else "T+1：今日买入的股份明日可卖")),
+        price_column("avg_price", "成本价", "Cost"),
         Column("last_price", "最新价", "Last",
                lambda m, p: format_price(m.last_price(p), p.stock_code),
                sort=lambda m, p: m.last_price(p), numeric=True,
-               color=lambda m, p: sign_color(m.change(p))),
+               color=lambda m, p: sign_color(m.change(p), price_decimals(p.stock_code))),
         Column("market_value", "市值", "Market value",
                lambda m, p: format_money(m.market_value(p)),
                sort=lambda m, p: m.market_value(p), numeric=True),
@@ -61,7 +63,7 @@ class PositionTableModel(RecordTableModel):
                sort=_pnl, numeric=True, color=lambda m, p: sign_color(_pnl(m, p))),
         Column("profit_ratio", "盈亏比例", "P&L %",
                lambda m, p: format_percent(_pnl_ratio(m, p)),
-               sort=_pnl_ratio, numeric=True, color=lambda m, p: sign_color(_pnl_ratio(m, p))),
+               sort=_pnl_ratio, numeric=True, color=lambda m, p: percent_color(_pnl_ratio(m, p))),
     )
 
     FIRST_LIVE_COLUMN = 5  # last_price .. profit_ratio move with quotes

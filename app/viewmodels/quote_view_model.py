@@ -140,6 +140,8 @@ class QuoteViewModel(QObject):
     def _set_error(self, text: str) -> None:
         if text != self._error:
             self._error = text
+            if text:  # no widget shows it: the log (日志 panel) keeps it
+                log.warning("行情加载失败（%s）：%s", self._code or "--", text)
             self.errorChanged.emit(text)
 
     # ------------------------------------------------------------------ live quotes
@@ -204,7 +206,8 @@ class QuoteViewModel(QObject):
     @property
     def color(self) -> str | None:
         """Red when up, green when down (A-share convention)."""
-        return sign_color(self._quote.change) if self._quote is not None else None
+        q = self._quote
+        return sign_color(q.change, price_decimals(q.stock_code)) if q is not None else None
 
     def book(self) -> list[tuple[str, str, str]]:
         """The five-level book as (label, price text, volume text): 卖五..卖一, 买一..买五."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import (
@@ -35,6 +36,8 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import QBrush, QColor
+
+from app.viewmodels.formatting import format_money, format_price, format_volume
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 RECORD_ROLE = int(Qt.ItemDataRole.UserRole) + 2
@@ -74,6 +77,30 @@ class Column:
     center: bool = False
 
 
+def field_column(key: str, zh: str, en: str,
+                 text: Callable[[Any, Any], str] = lambda value, _record: str(value),
+                 **options: Any) -> Column:
+    """A right-aligned column of ``record.<key>``: ``text(value, record)``, sorted by the value."""
+    value = attrgetter(key)
+    return Column(key, zh, en, lambda _m, r: text(value(r), r), sort=lambda _m, r: value(r),
+                  numeric=True, **options)
+
+
+def money_column(key: str, zh: str, en: str, **options: Any) -> Column:
+    """CNY ``record.<key>`` with two decimals."""
+    return field_column(key, zh, en, lambda v, _r: format_money(v), **options)
+
+
+def volume_column(key: str, zh: str, en: str, **options: Any) -> Column:
+    """Shares ``record.<key>`` with thousands separators."""
+    return field_column(key, zh, en, lambda v, _r: format_volume(v), **options)
+
+
+def price_column(key: str, zh: str, en: str, **options: Any) -> Column:
+    """The price ``record.<key>`` with the tick precision of ``record.stock_code``."""
+    return field_column(key, zh, en, lambda v, r: format_price(v, r.stock_code), **options)
+
+
 class RecordTableModel(QAbstractTableModel):
     """Base class; subclasses set ``COLUMNS`` and implement ``key_of``."""
 
@@ -102,10 +129,6 @@ class RecordTableModel(QAbstractTableModel):
     def merge(self, old, new):
         """The record to keep when ``new`` arrives for an existing key; None = ignore ``new``."""
         return new
-
-    def accepts(self, record) -> bool:
-        """False to ignore a record altogether (e.g. another account's)."""
-        return True
 
     # ---- Qt model API --------------------------------------------------------
     def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:
@@ -178,8 +201,6 @@ class RecordTableModel(QAbstractTableModel):
         rows = self._rows
         pending: dict[Any, Any] = {}
         for record in records:
-            if not self.accepts(record):
-                continue
             key = key_of(record)
             previous = pending.get(key)
             if previous is None and key in index:
@@ -212,7 +233,7 @@ class RecordTableModel(QAbstractTableModel):
                 rows.append(record)
                 index[key] = start + offset
             self.endInsertRows()
-        self.records_changed([k for k in pending])
+        self.records_changed(list(pending))
         if updated:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.COLUMNS) - 1))
         if new or updated:
@@ -228,8 +249,6 @@ class RecordTableModel(QAbstractTableModel):
         self._rows = []
         self._index = {}
         for record in records:
-            if not self.accepts(record):
-                continue
             key = self.key_of(record)
             row = self._index.get(key)
             if row is None:
@@ -279,9 +298,6 @@ class RecordTableModel(QAbstractTableModel):
     def column_index(self, key: str) -> int:
         """Column number of the column with id ``key`` (e.g. ``'price'``), or -1."""
         return self._column_index.get(key, -1)
-
-    def column_keys(self) -> list[str]:
-        return [c.key for c in self.COLUMNS]
 
     # ---- language and names --------------------------------------------------------
     @property

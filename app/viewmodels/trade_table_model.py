@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from app.models import names
 from app.viewmodels.entrust_table_model import side_color
-from app.viewmodels.formatting import (
-    format_datetime,
-    format_money,
-    format_price,
-    format_time,
-    format_volume,
+from app.viewmodels.formatting import format_datetime, format_time
+from app.viewmodels.record_table_model import (
+    Column,
+    RecordTableModel,
+    field_column,
+    money_column,
+    price_column,
+    volume_column,
 )
-from app.viewmodels.record_table_model import Column, RecordTableModel
 
 
 class TradeTableModel(RecordTableModel):
@@ -26,15 +27,10 @@ class TradeTableModel(RecordTableModel):
         Column("order_type", "买卖", "Side",
                lambda m, t: names.name_of(names.ORDER_TYPE, t.order_type, m.lang),
                color=lambda m, t: side_color(t.order_type), center=True),
-        Column("traded_price", "成交价", "Price",
-               lambda m, t: format_price(t.traded_price, t.stock_code),
-               sort=lambda m, t: t.traded_price, numeric=True),
-        Column("traded_volume", "成交量", "Volume", lambda m, t: format_volume(t.traded_volume),
-               sort=lambda m, t: t.traded_volume, numeric=True),
-        Column("traded_amount", "成交金额", "Amount", lambda m, t: format_money(t.traded_amount),
-               sort=lambda m, t: t.traded_amount, numeric=True),
-        Column("order_id", "委托号", "Order ID", lambda m, t: str(t.order_id),
-               sort=lambda m, t: t.order_id, numeric=True),
+        price_column("traded_price", "成交价", "Price"),
+        volume_column("traded_volume", "成交量", "Volume"),
+        money_column("traded_amount", "成交金额", "Amount"),
+        field_column("order_id", "委托号", "Order ID"),
         Column("traded_id", "成交编号", "Trade ID", lambda m, t: str(t.traded_id)),
     )
 

@@ -51,6 +51,7 @@ from app.views.quote_panel import QuotePanel
 from app.views.record_table_view import RecordTableView
 from app.views.status_bar import StatusBar
 from app.views.terminal_actions import TerminalActions
+from app.views.theme import BUY_COLOR, SELL_COLOR
 from app.views.trade_table import TradeTable
 from app.views.ui_text import tr
 
@@ -274,8 +275,8 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar
         for action in (a.buy, a.sell):
             button = toolbar.widgetForAction(action)
-            color = "#d9262c" if action is a.buy else "#0a9a4a"
-            button.setStyleSheet(f"color: {color}; font-weight: bold;")
+            color = BUY_COLOR if action is a.buy else SELL_COLOR
+            button.setStyleSheet(f"color: {color.name()}; font-weight: bold;")
         # the window owns the window-wide shortcuts; Enter/Esc live on the ticket only
         self.addActions([a.buy, a.sell, a.cancel_selected, a.refresh, a.connect])
         self.order_ticket.add_ticket_actions(a.submit, a.clear)
@@ -299,6 +300,9 @@ class MainWindow(QMainWindow):
             a.refresh.triggered.connect(vms.refresh)
         else:
             a.refresh.setEnabled(False)
+        for table in self.tables():
+            table.exported.connect(self._on_exported)
+            table.exportFailed.connect(vms.status.show_error)
         a.export_entrusts.triggered.connect(self.entrust_table.export_csv_dialog)
         a.export_trades.triggered.connect(self.trade_table.export_csv_dialog)
         a.export_positions.triggered.connect(self.position_table.export_csv_dialog)
@@ -352,6 +356,9 @@ class MainWindow(QMainWindow):
         a.connect.setEnabled(not conn.busy and not conn.connected and not conn.reconnecting)
         a.disconnect.setEnabled(not conn.busy and (conn.connected or status.reconnecting))
         a.stop_reconnect.setEnabled(status.can_stop_reconnect)
+
+    def _on_exported(self, rows: int, path: str) -> None:
+        self.vms.status.show_message(tr("已导出 {rows} 行到 {path}", rows=rows, path=path))
 
     def _show_connection_panel(self, *_args) -> None:
         self.connection_dock.show()

@@ -15,7 +15,7 @@ auto-repeat, and the viewmodel refuses a submit while one is in flight.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.views.theme import DOWN_COLOR, FLAT_COLOR, UP_COLOR
+from app.viewmodels.formatting import format_percent, format_price
+from app.views.theme import price_color
 from app.views.ui_text import tr
 
 __all__ = ["OrderTicket"]
@@ -413,23 +414,17 @@ class OrderTicket(QWidget):
         parts = [f"<b>{name}</b>"]
         if last:
             prev = vm.prev_close
-            color = FLAT_COLOR
-            change = ""
-            if prev:
-                color = UP_COLOR if last > prev else DOWN_COLOR if last < prev else FLAT_COLOR
-                change = f"&nbsp;{(last / prev - 1) * 100:+.2f}%"
+            change = f"&nbsp;{format_percent(last / prev - 1)}" if prev else ""
             parts.append(
-                f"<span style='color:{QColor(color).name()}'>"
-                f"{last:,.{vm.price_decimals}f}{change}</span>"
+                f"<span style='color:{price_color(last, prev).name()}'>"
+                f"{format_price(last, decimals=vm.price_decimals)}{change}</span>"
             )
         self.name_label.setText("&nbsp;&nbsp;".join(parts))
         self.name_label.setToolTip(code)
         limits = vm.limits
         if limits:
-            d = vm.price_decimals
-            self.limits_label.setText(
-                tr("跌停 {down}    涨停 {up}", down=f"{limits[0]:,.{d}f}", up=f"{limits[1]:,.{d}f}")
-            )
+            down, up = (format_price(limit, decimals=vm.price_decimals) for limit in limits)
+            self.limits_label.setText(tr("跌停 {down}    涨停 {up}", down=down, up=up))
         else:
             self.limits_label.clear()
 

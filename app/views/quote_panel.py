@@ -11,17 +11,13 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from app.viewmodels.formatting import price_decimals
+from app.viewmodels.formatting import format_price, price_decimals
 from app.views.theme import FLAT_COLOR, price_color
 from app.views.ui_text import tr, ui_lang
 
 __all__ = ["QuotePanel"]
 
 _LEVEL_NAMES = "一二三四五"
-
-
-def _fmt(value: float | None, decimals: int) -> str:
-    return f"{value:,.{decimals}f}" if value else "--"
 
 
 def _line() -> QFrame:
@@ -180,7 +176,7 @@ class QuotePanel(QWidget):
         prev = q.prev_close or None
         self.name_label.setText(f"{q.instrument_name or ''}  {q.stock_code}")
         color = price_color(q.last_price, prev).name()
-        self.last_label.setText(_fmt(q.last_price, decimals))
+        self.last_label.setText(format_price(q.last_price, decimals=decimals))
         self.last_label.setStyleSheet(f"color: {color};")
         self.change_label.setText(self.vm.change_text)
         self.change_label.setStyleSheet(f"color: {color};")
@@ -188,15 +184,15 @@ class QuotePanel(QWidget):
         volumes = [q.ask_volume[4 - i] for i in range(5)] + [q.bid_volume[i] for i in range(5)]
         self._prices = [p or 0.0 for p in prices]
         for (_caption, price, volume), p, v in zip(self.level_labels, prices, volumes, strict=True):
-            price.setText(_fmt(p, decimals))
+            price.setText(format_price(p, decimals=decimals))
             price.setStyleSheet(f"color: {price_color(p, prev).name()};")
             volume.setText(f"{v:,}" if v else "--")
         stats = self.stat_labels
         for key in ("open", "high", "low", "up_limit", "down_limit"):
             value = getattr(q, key)
-            stats[key].setText(_fmt(value, decimals))
+            stats[key].setText(format_price(value, decimals=decimals))
             stats[key].setStyleSheet(f"color: {price_color(value, prev).name()};")
-        stats["prev_close"].setText(_fmt(prev, decimals))
+        stats["prev_close"].setText(format_price(prev, decimals=decimals))
         stats["volume"].setText(_big(q.volume, tr("股")))
         stats["amount"].setText(_big(q.amount, tr("元")))
 

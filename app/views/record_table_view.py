@@ -11,6 +11,7 @@ correctly) and offers the usual context menu. Widgets such as
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -42,12 +43,16 @@ from app.viewmodels.record_table_model import (
 )
 from app.views.ui_text import tr
 
+log = logging.getLogger(__name__)
+
 
 class RecordTableView(QTableView):
     """A dense, sortable, filterable table with saved columns and CSV export."""
 
     #: the number of rows written by :meth:`export_csv`, and where.
     exported = Signal(int, str)
+    #: a CSV export chosen by the trader could not be written: one sentence why
+    exportFailed = Signal(str)
 
     ROW_HEIGHT = 22
 
@@ -243,7 +248,25 @@ class RecordTableView(QTableView):
             self, tr("导出{title}", title=title), f"{title}.csv", tr("CSV 文件 (*.csv)")
         )
         if path:
+            self.save_csv(path)
+
+    def save_csv(self, path: str | Path) -> bool:
+        """:meth:`export_csv` for the trader: a failure is told (``exportFailed``), not raised.
+
+        The usual one on Windows: the file is still open in Excel.
+        """
+        try:
             self.export_csv(path)
+        except OSError as exc:
+            message = tr(
+                "无法导出到 {path}：{reason}。若文件正在 Excel 中打开，请关闭后重试。",
+                path=path,
+                reason=exc.strerror or exc,
+            )
+            log.warning("%s", message)
+            self.exportFailed.emit(message)
+            return False
+        return True
 
     def copy_selection(self) -> None:
         """Copy the selected rows as tab-separated text (pastes into Excel)."""

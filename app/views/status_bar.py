@@ -10,16 +10,19 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
+from app.views.theme import DOWN_COLOR, UP_COLOR
 from app.views.ui_text import tr
 
 __all__ = ["StatusBar"]
 
+_WAIT_COLOR = "#c77700"
+_IDLE_COLOR = "#8a8f98"
 _STATE_COLORS = {
-    "CONNECTED": "#0a9a4a",
-    "CONNECTING": "#c77700",
-    "RECONNECTING": "#c77700",
-    "GAVE_UP": "#d9262c",
-    "DISCONNECTED": "#8a8f98",
+    "CONNECTED": DOWN_COLOR.name(),
+    "CONNECTING": _WAIT_COLOR,
+    "RECONNECTING": _WAIT_COLOR,
+    "GAVE_UP": UP_COLOR.name(),
+    "DISCONNECTED": _IDLE_COLOR,
 }
 
 
@@ -71,7 +74,7 @@ class StatusBar(QStatusBar):
         vm = self.vm
         self.state_label.setText(vm.text)
         self.state_label.setToolTip(vm.tooltip)
-        color = _STATE_COLORS.get(vm.state, "#8a8f98")
+        color = _STATE_COLORS.get(vm.state, _IDLE_COLOR)
         self.state_dot.setStyleSheet(f"color: {color};")
         self.account_label.setText(vm.account_text)
         self.stop_button.setVisible(vm.can_stop_reconnect)
@@ -81,5 +84,5 @@ class StatusBar(QStatusBar):
         vm = self.vm
         self.message_label.setText(vm.message)
         self.message_label.setToolTip(vm.message)
-        color = {"error": "#d9262c", "warning": "#c77700"}.get(vm.message_level, "#1d1d1f")
+        color = {"error": UP_COLOR.name(), "warning": _WAIT_COLOR}.get(vm.message_level, "#1d1d1f")
         self.message_label.setStyleSheet(f"color: {color};")

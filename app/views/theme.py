@@ -14,6 +14,8 @@ from typing import Final
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.viewmodels import formatting
+
 __all__ = [
     "BUY_COLOR",
     "CJK_FAMILIES",
@@ -38,8 +40,9 @@ CJK_FAMILIES: Final = (
     "Arial Unicode MS",
 )
 
-UP_COLOR: Final = QColor("#d9262c")  # 涨 / 买
-DOWN_COLOR: Final = QColor("#0a9a4a")  # 跌 / 卖
+# one red and one green for the whole window: the tables' (viewmodels) colours
+UP_COLOR: Final = QColor(formatting.UP_COLOR)  # 涨 / 买
+DOWN_COLOR: Final = QColor(formatting.DOWN_COLOR)  # 跌 / 卖
 FLAT_COLOR: Final = QColor("#333333")
 BUY_COLOR: Final = UP_COLOR
 SELL_COLOR: Final = DOWN_COLOR

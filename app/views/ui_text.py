@@ -104,6 +104,11 @@ EN: Final[Mapping[str, str]] = MappingProxyType(
         "复制": "Copy",
         "导出{title}": "Export {title}",
         "CSV 文件 (*.csv)": "CSV files (*.csv)",
+        "已导出 {rows} 行到 {path}": "Exported {rows} rows to {path}",
+        "无法导出到 {path}：{reason}。若文件正在 Excel 中打开，请关闭后重试。": (
+            "Cannot export to {path}: {reason}. If the file is open in Excel, close it "
+            "and try again."
+        ),
         "显示列": "Columns",
         "自适应列宽": "Fit column widths",
         "日志表": "Log table",

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 
+from vm_fakes import FakeMarket, make_quote
+
 from app.models.records import CancelError, OrderError
 from app.services.session import ConnectionStatus, SessionState
+from app.viewmodels.formatting import UP_COLOR
 from app.viewmodels.log_table_model import LogTableModel, make_log_proxy
+from app.viewmodels.quote_view_model import QuoteViewModel
 from app.viewmodels.status_view_model import StatusViewModel, reconnect_text
 
 
@@ -132,3 +136,17 @@ def test_an_order_error_wins_over_the_late_success_of_the_same_order(qtbot, fake
     # and an error after a success replaces it
     vm.on_order_error(OrderError(order_id=1002, error_id=-1, error_msg="废单"))
     assert "废单" in vm.message and vm.message_level == "error"
+
+
+def test_quote_failure_is_logged_and_a_flat_quote_is_neutral(qapp, caplog):
+    market = FakeMarket()
+    vm = QuoteViewModel(market)
+    with caplog.at_level(logging.WARNING):
+        vm.set_code("600519")  # not in this market: no widget shows the error, the log does
+    assert vm.error and any("600519.SH" in r.getMessage() for r in caplog.records)
+    vm.set_code("510300")
+    assert vm.error == ""
+    vm.on_quotes([make_quote("510300.SH", 3.900, t=1_700_000_100)])  # at the previous close
+    assert vm.color is None and vm.change_text == "0.000 0.00%"
+    vm.on_quotes([make_quote("510300.SH", 3.901, t=1_700_000_200)])  # one ETF tick up
+    assert vm.color == UP_COLOR and vm.change_text == "+0.001 +0.03%"

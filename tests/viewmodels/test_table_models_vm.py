@@ -15,7 +15,15 @@ from vm_fakes import asset, make_quote, order, position, trade
 from app.models.clock import CHINA_TZ
 from app.viewmodels.balance_table_model import BalanceTableModel
 from app.viewmodels.entrust_table_model import EntrustTableModel
-from app.viewmodels.formatting import DOWN_COLOR, UP_COLOR
+from app.viewmodels.formatting import (
+    DOWN_COLOR,
+    UP_COLOR,
+    format_money,
+    format_number,
+    format_percent,
+    percent_color,
+    sign_color,
+)
 from app.viewmodels.log_table_model import LogTableModel
 from app.viewmodels.position_table_model import PositionTableModel
 from app.viewmodels.record_table_model import CANCELABLE_ROLE, SORT_ROLE, make_proxy
@@ -208,6 +216,41 @@ def test_positions_follow_quotes_in_one_notification(qapp):
     assert cell(model, 0, "instrument_name") == "招商银行"
     # day P&L: held since yesterday 600036 +0 (prev close 40), 000001 (10-11)*2000
     assert model.day_profit() == -2000.0
+
+
+@pytest.mark.parametrize(("value", "text", "color"), [
+    (0.004, "0.00", None), (-0.004, "0.00", None), (0.0, "0.00", None),
+    (0.005, "+0.01", UP_COLOR), (-0.006, "-0.01", DOWN_COLOR), (None, "--", None),
+])
+def test_what_shows_as_zero_is_neutral(value, text, color):
+    """A tiny P&L never shows as red ``+0.00`` or green ``-0.00``: zero has no sign, no colour."""
+    assert format_money(value, signed=True) == text
+    assert sign_color(value) == color
+
+
+@pytest.mark.parametrize(("ratio", "text", "color"), [
+    (0.00004, "0.00%", None), (-0.00004, "0.00%", None),
+    (0.0001, "+0.01%", UP_COLOR), (-0.0001, "-0.01%", DOWN_COLOR),
+])
+def test_percent_that_shows_as_zero_is_neutral(ratio, text, color):
+    assert format_percent(ratio) == text
+    assert percent_color(ratio) == color
+
+
+def test_price_change_colour_uses_the_price_precision():
+    assert sign_color(0.001, 3) == UP_COLOR  # an ETF up one tick
+    assert format_number(-0.0004, 3, signed=True) == "0.000"
+    assert sign_color(-0.0004, 3) is None
+
+
+def test_position_at_cost_shows_neutral_zero(qapp):
+    model = PositionTableModel()
+    model.apply_batch([position("600036.SH", 1000, 1000, 40.000001)])
+    model.apply_quotes([make_quote("600036.SH", 40.0)])
+    fg = Qt.ItemDataRole.ForegroundRole
+    assert cell(model, 0, "profit") == "0.00" and cell(model, 0, "profit", fg) is None
+    assert cell(model, 0, "profit_ratio") == "0.00%"
+    assert cell(model, 0, "profit_ratio", fg) is None
 
 
 def test_balance_rows_and_day_profit(qapp):

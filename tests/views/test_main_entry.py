@@ -58,3 +58,34 @@ def test_bad_size_is_refused_with_a_sentence(tmp_path):
     result = _run("--size", "big", tmp_path=tmp_path)
     assert result.returncode == 2
     assert "1366x768" in result.stderr
+
+
+def test_exceptions_nobody_caught_reach_the_log(qtbot, monkeypatch, caplog):
+    """A slot's or a thread's exception goes to the log (file and 日志 panel), not only stderr."""
+    import threading
+
+    from PySide6.QtCore import QObject, Signal
+
+    import main
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    main.install_exception_logging()
+
+    class Emitter(QObject):
+        fired = Signal()
+
+    def broken_slot() -> None:
+        raise ZeroDivisionError("slot broke")
+
+    emitter = Emitter()
+    emitter.fired.connect(broken_slot)
+    with caplog.at_level("ERROR", logger="qmtdesk"):
+        emitter.fired.emit()
+        worker = threading.Thread(target=lambda: 1 / 0, name="broken-worker")
+        worker.start()
+        worker.join()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("slot broke" in m for m in messages), messages
+    assert any("broken-worker" in m for m in messages), messages
+    assert all(r.exc_info for r in caplog.records)

@@ -384,3 +384,14 @@ def test_entrust_table_exports_csv(qtbot, connected, terminal, tmp_path):
 
 def test_fix_price_constant_matches_the_ticket_default():
     assert xtconstant.FIX_PRICE == 11
+
+
+def test_csv_export_is_told_in_the_status_bar(window, terminal, tmp_path):
+    table = window.entrust_table
+    assert table.save_csv(tmp_path / "委托.csv")
+    assert "委托.csv" in terminal.status.message
+    # a file that cannot be written (here a folder; on Windows often a file open in Excel):
+    # a sentence in the status bar, never an exception lost in a slot
+    assert not table.save_csv(tmp_path)
+    assert terminal.status.message_level == "error"
+    assert "无法导出" in terminal.status.message
