@@ -49,6 +49,7 @@ Decimal rules otherwise; both give the same answers (tests compare them).
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 import queue
@@ -112,7 +113,6 @@ from app.services.sim.matching import (
     REPORTED_PRICE_TYPE,
     Reference,
     Remainder,
-    available_within,
     walk_book,
 )
 
@@ -127,6 +127,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 LOCK_FILENAME = "qmtdesk_sim.lock"
+
+#: Ledger meta keys: today's previous closes (written at each day roll) and
+#: the market's day, clock and last prices (written when the counter closes).
+_PREV_CLOSES_KEY = "prev_closes"
+_MARKET_KEY = "market"
 
 _BUY = xc.STOCK_BUY
 _SELL = xc.STOCK_SELL
@@ -551,8 +556,29 @@ class SimCounter:
         state = self.ledger.load()
         meta = state.meta
         day = meta.get("trading_day")
-        start = datetime.strptime(day, "%Y%m%d").date() if day else None
-        self.market = SimMarket(self.config.seed, start_time=start)
+        start: date | datetime | None = datetime.strptime(day, "%Y%m%d").date() if day else None
+        # Resume the day where it was: yesterday's closes (saved at each roll)
+        # give today's previous close and limits; the prices and clock saved at
+        # the last close continue, or, after a kill, the clock resumes at the
+        # latest order or trade of the day (so times never go back).
+        saved = _json_meta(meta, _MARKET_KEY) if day else {}
+        if saved.get("day") != day:
+            saved = {}
+        moment = max(
+            [int(saved.get("time", 0))]
+            + [o.order_time for o in state.orders]
+            + [t.traded_time for t in state.trades]
+        )
+        if start is not None and moment > 0:
+            start = datetime.fromtimestamp(moment, CHINA_TZ)
+        self.market = SimMarket(
+            self.config.seed, start_time=start, prev_closes=_json_meta(meta, _PREV_CLOSES_KEY)
+        )
+        for code, last in dict(saved.get("last", {})).items():
+            try:
+                self.market.set_last_price(code, float(last))
+            except (KeyError, ValueError, TypeError):
+                log.warning("模拟柜台: 无法恢复 %s 的最新价 %r", code, last)
         # The latest price of every instrument (for market values) and the market's
         # clock (for order times), kept current by the market's own notifications:
         # every step, roll and set_last_price hands the new quotes, stamped with
@@ -593,6 +619,15 @@ class SimCounter:
     def _day_key(day: date) -> str:
         return day.strftime("%Y%m%d")
 
+    def _market_state(self) -> str:
+        """The market as it stands (day, clock, last prices), for a reopen to continue."""
+        state = {
+            "day": self._day,
+            "time": self.market.now(),
+            "last": {q.stock_code: q.last_price for q in self.market.quotes()},
+        }
+        return json.dumps(state, separators=(",", ":"))
+
     def _meta(self) -> dict[str, str]:
         return {
             "trading_day": self._day,
@@ -614,6 +649,11 @@ class SimCounter:
         if self._market_thread is not None:
             self._market_thread.join(5.0)
         self.market.unsubscribe_quotes(self._quote_token)
+        with self._lock:
+            try:
+                self.ledger.set_meta({_MARKET_KEY: self._market_state()})
+            except Exception:
+                log.exception("模拟柜台: 保存行情状态失败（下次打开从昨收开始）")
         with self._lock:
             channels, self._channels = self._channels, []
             for channel in channels:
@@ -915,12 +955,24 @@ class SimCounter:
                 code = classify(stock_code).stock_code
             except (CodeError, TypeError, AttributeError):
                 code = str(stock_code)
+            quote: Any = None
+            order_time = self._market_time
+            try:
+                quote = self.market.quote(code)
+            except (KeyError, ValueError):
+                pass  # refused as 证券代码不存在 in its turn (see _check)
+            else:
+                # The market thread publishes a step's quotes before it tells the
+                # counter the new time: an order that meets the new book carries
+                # the new book's time, never the step before.
+                if quote.time > order_time:
+                    order_time = quote.time
             order = OrderRow(
                 order_id=order_id,
                 account_id=account_id,
                 stock_code=code,
                 order_sysid=str(order_id + 100_000),
-                order_time=self._market_time,
+                order_time=order_time,
                 order_type=order_type,
                 order_volume=int(order_volume),
                 price_type=price_type,
@@ -953,13 +1005,15 @@ class SimCounter:
                 reply = (channel, [("on_order_stock_async_response", None, (response,))])
             if pending.active:
                 self._push_order(pending, order)
-            self._enter(account, order, pending, float(price))
+            self._enter(account, order, pending, float(price), quote)
             self._flush(pending, reply)
             return order_id
 
-    def _enter(self, account: AccountRow, order: OrderRow, pending: _Pending, price: float) -> None:
-        """Check, freeze and match a new order (all one state change)."""
-        refusal, quote, freeze = self._check(account, order, price)
+    def _enter(
+        self, account: AccountRow, order: OrderRow, pending: _Pending, price: float, quote: Any
+    ) -> None:
+        """Check, freeze and match a new order (one state change); ``quote``: its book or None."""
+        refusal, quote, freeze = self._check(account, order, price, quote)
         if refusal is not None:
             error_id, reason = refusal
             self._reject(order, error_id, reason, pending)
@@ -968,16 +1022,20 @@ class SimCounter:
         is_buy = order.order_type == _BUY
         plan = PRICE_TYPE_PLANS[order.price_type]
         code = order.stock_code
-        # The working price (limit) of the order, by its type.
-        if plan.reference is Reference.OWN_LIMIT:
+        opposite, own = (
+            (quote.ask_price, quote.bid_price) if is_buy else (quote.bid_price, quote.ask_price)
+        )
+        # The working price (limit) of the order, by its type; None: a market
+        # order that takes any price the book offers (all inside the band).
+        reference = plan.reference
+        if reference is Reference.OWN_LIMIT:
             limit: float | None = price
-        elif plan.reference is Reference.LAST:
+        elif reference is Reference.LAST:
             limit = quote.last_price
-        elif plan.reference is Reference.OPPOSITE_BEST:
-            best = quote.ask_price[0] if is_buy else quote.bid_price[0]
-            limit = best if best > 0 else None
-        elif plan.reference is Reference.OWN_BEST:
-            limit = quote.bid_price[0] if is_buy else quote.ask_price[0]
+        elif reference is Reference.OPPOSITE_BEST:
+            limit = opposite[0] if opposite[0] > 0 else None
+        elif reference is Reference.OWN_BEST:
+            limit = own[0] if own[0] > 0 else None
         else:
             limit = None
         if limit is not None:
@@ -1000,21 +1058,22 @@ class SimCounter:
             else:
                 position = self._positions[order.account_id][code]
                 self._push_position(pending, account, position)
-        # Match against the book as it stands.
-        opposite_empty = (quote.ask_price[0] if is_buy else quote.bid_price[0]) <= 0
-        if plan.reference in (Reference.OPPOSITE_BEST, Reference.NONE) and opposite_empty:
-            self._finish(order, pending, "对手方无申报，市价委托已撤销")
+        # The exchange cancels at once (自动撤销) a 对手方最优 with nobody on the
+        # other side and a 本方最优 with nobody on its own side (SSE and SZSE
+        # rules alike): the order was reported, so it ends 已撤, not 废单.
+        if reference is Reference.OPPOSITE_BEST and limit is None:
+            self._finish(order, pending, "对手方无申报，委托已撤销")
             return
-        prices = quote.ask_price if is_buy else quote.bid_price
+        if reference is Reference.OWN_BEST and limit is None:
+            self._finish(order, pending, "本方无申报，委托已撤销")
+            return
+        # Match against the book as it stands.
         volumes = self._available(quote, is_buy, 1.0)
         want = order.order_volume
-        if (
-            plan.all_or_nothing
-            and available_within(is_buy, prices, volumes, limit, plan.levels) < want
-        ):
+        fills = walk_book(is_buy, want, opposite, volumes, limit, plan.levels, self._lot(code).step)
+        if plan.all_or_nothing and sum(fill[2] for fill in fills) < want:
             self._finish(order, pending, "全额成交或撤销: 对手方数量不足，委托已撤销")
             return
-        fills = walk_book(is_buy, want, prices, volumes, limit, plan.levels, self._lot(code).step)
         last_fill = 0.0
         for _, fill_price, volume in fills:
             self._consume(quote, is_buy, fill_price, volume)
@@ -1026,11 +1085,20 @@ class SimCounter:
         remainder = plan.remainder
         if remainder is Remainder.REST and limit is not None:
             self._rest(order, limit)
-        elif remainder is Remainder.REST_AT_LAST_FILL and last_fill > 0:
-            order.price = last_fill
-            self._rest(order, last_fill)
         elif remainder is Remainder.REST_AT_LAST_FILL:
-            self._finish(order, pending, "最优五档即时成交剩转限价: 无成交，委托已撤销")
+            # SSE: the rest becomes a limit at its last fill price; with no fill,
+            # at the best price on its own side; with no own side, it is cancelled.
+            rest_at = last_fill or own[0]
+            if rest_at > 0:
+                order.price = rest_at
+                self._rest(order, rest_at)
+                if not fills and pending.active:
+                    self._push_order(pending, order)  # now a limit at rest_at
+            else:
+                reason = "最优五档即时成交剩转限价: 无成交且本方无申报，委托已撤销"
+                self._finish(order, pending, reason)
+        elif opposite[0] <= 0:
+            self._finish(order, pending, "对手方无申报，市价委托已撤销")
         else:
             self._finish(order, pending, "即时成交剩余撤销: 未成交部分已撤销")
 
@@ -1042,9 +1110,9 @@ class SimCounter:
         return round_to_tick(quote.stock_code, max(asks or [quote.last_price]) * 1.1, "up")
 
     def _check(
-        self, account: AccountRow, order: OrderRow, price: float
+        self, account: AccountRow, order: OrderRow, price: float, quote: Any
     ) -> tuple[tuple[int, str] | None, Any, float]:
-        """Checks in the counter's order.
+        """Checks in the counter's order (``quote``: the code's book, None if not carried).
 
         Returns ``((error_id, reason), None, 0)`` for a refusal, else
         ``(None, quote, cash to freeze)`` (0 for a sell).
@@ -1055,14 +1123,14 @@ class SimCounter:
         if order.order_type not in (_BUY, _SELL):
             return _refusal(CounterError.ORDER_TYPE_INVALID), None, 0.0
         code = order.stock_code
-        try:
-            quote = self.market.quote(code)
-        except (KeyError, ValueError):
+        if quote is None:
             return _refusal(CounterError.UNKNOWN_CODE), None, 0.0
         facts = self._facts(code)
         if order.price_type not in facts.price_types or order.price_type not in PRICE_TYPE_PLANS:
             return _refusal(CounterError.PRICE_TYPE_NOT_FOR_MARKET), None, 0.0
-        if self.config.real_hours and not self._in_trading_hours():
+        if self.config.real_hours and not self._in_trading_hours(
+            order.price_type not in (xc.FIX_PRICE, xc.LATEST_PRICE)
+        ):
             return _refusal(CounterError.TIME_NOT_ALLOWED), None, 0.0
         is_buy = order.order_type == _BUY
         volume = order.order_volume
@@ -1097,15 +1165,11 @@ class SimCounter:
             freeze_price = price
         elif plan.reference is Reference.LAST:
             freeze_price = quote.last_price
-        elif plan.reference is Reference.OWN_BEST:
-            own = quote.bid_price[0] if is_buy else quote.ask_price[0]
-            if own <= 0:
-                return _refusal(CounterError.NO_OWN_BEST_PRICE), None, 0.0
-            freeze_price = own
-        elif plan.reference is Reference.OPPOSITE_BEST and quote.ask_price[0] > 0 and is_buy:
-            freeze_price = quote.ask_price[0]
         else:
-            freeze_price = self._market_buy_ceiling(quote)
+            # A market order's price is set by the exchange, after the counter
+            # froze the money: a market buy is frozen at the up limit (the excess
+            # goes back when the order ends).
+            freeze_price = self._market_buy_ceiling(quote) if is_buy else 0.0
         needed = 0.0
         if is_buy:
             needed = self._buy_cost(code, freeze_price, volume)
@@ -1115,11 +1179,20 @@ class SimCounter:
             return _refusal(CounterError.SHARES_INSUFFICIENT), None, 0.0
         return None, quote, needed
 
-    def _in_trading_hours(self) -> bool:
+    def _in_trading_hours(self, market_order: bool = False) -> bool:
+        """Whether the wall clock is in continuous trading (real-hours mode).
+
+        Market orders are valid in continuous trading only: from 14:57 both
+        exchanges run the closing call auction, which takes limit orders only.
+        (The opening call auction, 9:15-9:25, is not simulated: orders then are
+        refused like any other outside 9:30-11:30 / 13:00-15:00.)
+        """
         moment = datetime.fromtimestamp(self.clock(), CHINA_TZ)
         if moment.weekday() >= 5:
             return False
         minutes = moment.hour * 60 + moment.minute
+        if market_order and 897 <= minutes < 900:
+            return False
         return 570 <= minutes < 690 or 780 <= minutes < 900
 
     def _reject(self, order: OrderRow, error_id: int, reason: str, pending: _Pending) -> None:
@@ -1567,8 +1640,10 @@ class SimCounter:
                 self._push_asset(pending, account)
         self._day = new_day
         orders = [o for p in touched.values() for o in p.orders.values()]
+        closes = {q.stock_code: q.prev_close for q in self.market.quotes()}
+        meta = {**self._meta(), _PREV_CLOSES_KEY: json.dumps(closes, separators=(",", ":"))}
         self.ledger.roll_day(
-            self._meta(), orders=orders, positions=all_positions, accounts=self._accounts.values()
+            meta, orders=orders, positions=all_positions, accounts=self._accounts.values()
         )
         self._orders.clear()
         self._resting.clear()
@@ -1645,6 +1720,16 @@ def _li(value: float) -> int | None:
         return None
     li = round(scaled)
     return li if li / 1000 == value else None
+
+
+def _json_meta(meta: dict[str, str], key: str) -> dict[str, Any]:
+    """A JSON object kept in the ledger's meta (empty when missing or unreadable)."""
+    try:
+        value = json.loads(meta.get(key) or "{}")
+    except ValueError:
+        log.warning("模拟柜台: 账本中的 %s 无法读取，忽略", key)
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _refusal(error: CounterError) -> tuple[int, str]:

@@ -33,7 +33,6 @@ class CounterError(IntEnum):
     PRICE_OFF_TICK = -22
     PRICE_OUT_OF_BAND = -23
     PRICE_INVALID = -24
-    NO_OWN_BEST_PRICE = -25
     CASH_INSUFFICIENT = -31
     SHARES_INSUFFICIENT = -32
     ORDER_TYPE_INVALID = -33
@@ -59,7 +58,6 @@ _REASONS: dict[CounterError, str] = {
     CounterError.PRICE_OFF_TICK: "委托价格不符合最小价位",
     CounterError.PRICE_OUT_OF_BAND: "委托价格超出涨跌停范围",
     CounterError.PRICE_INVALID: "委托价格无效",
-    CounterError.NO_OWN_BEST_PRICE: "本方无最优价格，委托失败",
     CounterError.CASH_INSUFFICIENT: "可用资金不足",
     CounterError.SHARES_INSUFFICIENT: "可用股份不足",
     CounterError.ORDER_TYPE_INVALID: "委托类型不支持",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -86,15 +87,24 @@ class FaultInjector:
         return count
 
     def refuse_connections(self, seconds: float) -> None:
-        """Make ``connect()`` fail (non-zero) for the next ``seconds`` (0 ends it)."""
+        """Make ``connect()`` fail (non-zero) for the next ``seconds`` (0 ends it).
+
+        Raises ValueError when ``seconds`` is not a finite number.
+        """
+        seconds = _seconds("refuse", seconds)
         with self._lock:
-            self._refuse_until = self.clock() + max(0.0, float(seconds))
+            self._refuse_until = self.clock() + seconds
         log.warning("模拟柜台故障注入: %.1f 秒内拒绝连接", seconds)
 
     def delay_callbacks(self, seconds: float) -> None:
-        """Hold every callback for ``seconds`` before delivery (0 ends it)."""
+        """Hold every callback for ``seconds`` before delivery (0 ends it).
+
+        Raises ValueError when ``seconds`` is not a finite number (an endless
+        delay would stop the delivery threads for good).
+        """
+        seconds = _seconds("delay", seconds)
         with self._lock:
-            self._delay = max(0.0, float(seconds))
+            self._delay = seconds
         log.warning("模拟柜台故障注入: 回调延迟 %.2f 秒", seconds)
 
     def reorder_callbacks(self, enabled: bool) -> None:
@@ -172,6 +182,14 @@ class FaultInjector:
             log.error("模拟柜台: 未知的控制命令 %r %r", command, argument)
 
 
+def _seconds(name: str, seconds: float) -> float:
+    """``seconds`` as a finite, non-negative float (negative -> 0); ValueError otherwise."""
+    value = float(seconds)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} 的秒数必须是有限的数: {seconds}")
+    return max(0.0, value)
+
+
 def parse_fault_command(words: list[str]) -> tuple[str, str]:
     """Command-line words after ``fault`` -> ``(command, argument)`` for the control table.
 
@@ -185,10 +203,13 @@ def parse_fault_command(words: list[str]) -> tuple[str, str]:
     if name in ("drop", "clear") and not rest:
         return name, ""
     if name in ("refuse", "delay") and len(rest) == 1:
-        seconds = float(rest[0])
+        try:
+            seconds = float(rest[0])
+        except ValueError:
+            raise ValueError(f"{name} 的秒数应为数字: {rest[0]}") from None
         if seconds < 0:
             raise ValueError(f"{name} 的秒数不能为负: {rest[0]}")
-        return name, repr(seconds)
+        return name, repr(_seconds(name, seconds))
     if name == "reorder" and len(rest) == 1 and rest[0] in ("on", "off"):
         return name, rest[0]
     if name == "reject" and len(rest) >= 2:

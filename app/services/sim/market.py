@@ -47,7 +47,7 @@ import math
 import random
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final, NamedTuple
@@ -228,6 +228,9 @@ class SimMarket:
         roll_at_close: whether the step after 15:00 opens the next trading
             day by itself; if False the market waits at the close for
             :meth:`roll_day`.
+        prev_closes: code -> previous close of the first day, for a market
+            that resumes a later day (a reopened counter); codes not in it
+            use the instrument list's previous close.
 
     Raises:
         CodeError: an instrument's code is not a valid security code.
@@ -243,6 +246,7 @@ class SimMarket:
         *,
         history_limit: int = HISTORY_LIMIT,
         roll_at_close: bool = True,
+        prev_closes: Mapping[str, float] | None = None,
     ) -> None:
         if history_limit < 1:
             raise ValueError(f"history_limit 至少为 1, 实际为 {history_limit}")
@@ -264,10 +268,10 @@ class SimMarket:
 
         self._trading_day, self._elapsed = _first_moment(seed, start_time)
         now = _clock_time(self._trading_day, self._elapsed)
+        closes = prev_closes or {}
         for instrument in self._instruments.values():
-            quote, point = self._open_day(
-                instrument, instrument.ticks_of(instrument.spec.prev_close), now
-            )
+            prev_close = closes.get(instrument.stock_code, instrument.spec.prev_close)
+            quote, point = self._open_day(instrument, instrument.ticks_of(prev_close), now)
             instrument.quote = quote
             instrument.history.append(point)
 

@@ -5,6 +5,24 @@ the volumes still available to this order, after what others took this
 market step) and applies the fills it gets back. The price-type semantics
 (which levels an order may walk, what happens to the remainder) live here in
 one table, :data:`PRICE_TYPE_PLANS`, so every market ttype reads the same way.
+
+The exchanges' rules, as the counter applies them (``SimCounter._enter``):
+
+- 对手方最优 (44) / 本方最优 (45): a limit at the opposite / own best price;
+  with nobody on that side the exchange cancels it at once (自动撤销, 已撤);
+- 即时成交剩余撤销 (46, SZ) and 全额成交或撤销 (48, SZ): against the whole
+  opposite book, any price inside the band (the sim book has five levels);
+  48 fills completely or not at all;
+- 最优五档即时成交剩余撤销 (42 SH/BJ, 47 SZ): at most five levels, rest cancelled;
+- 最优五档即时成交剩转限价 (43 SH/BJ): five levels, the rest becomes a limit at
+  its last fill price; with no fill, at the own side's best price; with no
+  own side either, it is cancelled;
+- market buys are frozen at the up limit; market orders are refused in the
+  closing call auction (14:57-15:00) in real-hours mode.
+
+Not modelled: the protective price (保护限价) BJSE (and STAR) market orders
+carry in reality (the price a market order is sent with is ignored), and the
+per-order maximum volumes of market orders.
 """
 
 from __future__ import annotations
@@ -51,7 +69,7 @@ class Plan:
     """How one price type matches on entry."""
 
     reference: Reference
-    levels: int  # how many opposite levels it may walk
+    levels: int | None  # how many opposite levels it may walk (None: the whole book)
     remainder: Remainder
     all_or_nothing: bool = False
 
@@ -61,12 +79,15 @@ PRICE_TYPE_PLANS: dict[int, Plan] = {
     xc.LATEST_PRICE: Plan(Reference.LAST, 5, Remainder.REST),
     xc.MARKET_PEER_PRICE_FIRST: Plan(Reference.OPPOSITE_BEST, 1, Remainder.REST),
     xc.MARKET_MINE_PRICE_FIRST: Plan(Reference.OWN_BEST, 5, Remainder.REST),
-    # The sim book shows five levels, so "any price available" is five levels.
-    xc.MARKET_SZ_INSTBUSI_RESTCANCEL: Plan(Reference.NONE, 5, Remainder.CANCEL),
+    # 即时成交剩余撤销 and 全额成交或撤销 (SZ) trade against the whole opposite
+    # book (深交所交易规则 3.3.4), not only five levels. The sim market's book
+    # has five levels (BOOK_DEPTH), so in practice they meet five levels, but
+    # the plan says "all" and stays right if the book grows deeper.
+    xc.MARKET_SZ_INSTBUSI_RESTCANCEL: Plan(Reference.NONE, None, Remainder.CANCEL),
     xc.MARKET_SH_CONVERT_5_CANCEL: Plan(Reference.NONE, 5, Remainder.CANCEL),
     xc.MARKET_SZ_CONVERT_5_CANCEL: Plan(Reference.NONE, 5, Remainder.CANCEL),
     xc.MARKET_SH_CONVERT_5_LIMIT: Plan(Reference.NONE, 5, Remainder.REST_AT_LAST_FILL),
-    xc.MARKET_SZ_FULL_OR_CANCEL: Plan(Reference.NONE, 5, Remainder.CANCEL, all_or_nothing=True),
+    xc.MARKET_SZ_FULL_OR_CANCEL: Plan(Reference.NONE, None, Remainder.CANCEL, all_or_nothing=True),
 }
 
 #: The price_type a trader sends -> the code the counter reports on the order.
@@ -89,16 +110,20 @@ def _crosses(is_buy: bool, level_price: float, limit: float | None) -> bool:
     return level_price <= limit + 1e-9 if is_buy else level_price >= limit - 1e-9
 
 
+def _depth(levels: int | None, prices: Sequence[float]) -> int:
+    return len(prices) if levels is None else min(levels, len(prices))
+
+
 def available_within(
     is_buy: bool,
     prices: Sequence[float],
     volumes: Sequence[int],
     limit: float | None,
-    levels: int,
+    levels: int | None,
 ) -> int:
-    """Volume on the first ``levels`` levels whose price the order accepts."""
+    """Volume on the first ``levels`` levels (None: all) whose price the order accepts."""
     total = 0
-    for i in range(min(levels, len(prices))):
+    for i in range(_depth(levels, prices)):
         price = prices[i]
         if price <= 0 or not _crosses(is_buy, price, limit):
             break
@@ -112,7 +137,7 @@ def walk_book(
     prices: Sequence[float],
     volumes: Sequence[int],
     limit: float | None,
-    levels: int,
+    levels: int | None,
     step: int,
 ) -> list[tuple[int, float, int]]:
     """Take up to ``want`` from the opposite side; returns ``[(level, price, volume)]``.
@@ -124,7 +149,7 @@ def walk_book(
     except the last take that completes the order.
     """
     fills: list[tuple[int, float, int]] = []
-    for i in range(min(levels, len(prices))):
+    for i in range(_depth(levels, prices)):
         if want <= 0:
             break
         price = prices[i]

@@ -142,6 +142,14 @@ class SimXtQuantTrader:
             return None
         return counter, channel
 
+    def _ask(self, account: Any, empty: Any, query: Callable[..., Any], *args: Any) -> Any:
+        """``query(counter, account_id, *args)``, or ``empty`` when not connected or no account."""
+        live = self._live()
+        account_id = _account_id(account)
+        if live is None or account_id is None:
+            return empty
+        return query(live[0], account_id, *args)
+
     def _answer_async(self, callback: Callable[[Any], object], result: Any) -> None:
         live = self._live()
         channel = live[1] if live is not None else self._channel
@@ -288,11 +296,7 @@ class SimXtQuantTrader:
 
     def query_stock_asset(self, account):
         """The account's ``XtAsset``, or None."""
-        live = self._live()
-        account_id = _account_id(account)
-        if live is None or account_id is None:
-            return None
-        return live[0].query_asset(account_id)
+        return self._ask(account, None, SimCounter.query_asset)
 
     def query_stock_asset_async(self, account, callback):
         """``callback(XtAsset or None)`` on the session's thread."""
@@ -300,19 +304,11 @@ class SimXtQuantTrader:
 
     def query_stock_order(self, account, order_id):
         """Today's ``XtOrder`` with this id, or None."""
-        live = self._live()
-        account_id = _account_id(account)
-        if live is None or account_id is None:
-            return None
-        return live[0].query_order(account_id, order_id)
+        return self._ask(account, None, SimCounter.query_order, order_id)
 
     def query_stock_orders(self, account, cancelable_only=False):
         """Today's ``XtOrder`` list (only cancelable ones if asked); [] when not connected."""
-        live = self._live()
-        account_id = _account_id(account)
-        if live is None or account_id is None:
-            return []
-        return live[0].query_orders(account_id, bool(cancelable_only))
+        return self._ask(account, [], SimCounter.query_orders, bool(cancelable_only))
 
     def query_stock_orders_async(self, account, callback, cancelable_only=False):
         """``callback(list[XtOrder])`` on the session's thread."""
@@ -320,11 +316,7 @@ class SimXtQuantTrader:
 
     def query_stock_trades(self, account):
         """Today's ``XtTrade`` list; [] when not connected."""
-        live = self._live()
-        account_id = _account_id(account)
-        if live is None or account_id is None:
-            return []
-        return live[0].query_trades(account_id)
+        return self._ask(account, [], SimCounter.query_trades)
 
     def query_stock_trades_async(self, account, callback):
         """``callback(list[XtTrade])`` on the session's thread."""
@@ -332,19 +324,11 @@ class SimXtQuantTrader:
 
     def query_stock_position(self, account, stock_code):
         """The ``XtPosition`` of one code, or None."""
-        live = self._live()
-        account_id = _account_id(account)
-        if live is None or account_id is None:
-            return None
-        return live[0].query_position(account_id, stock_code)
+        return self._ask(account, None, SimCounter.query_position, stock_code)
 
     def query_stock_positions(self, account):
         """Every ``XtPosition``; [] when not connected."""
-        live = self._live()
-        account_id = _account_id(account)
-        if live is None or account_id is None:
-            return []
-        return live[0].query_positions(account_id)
+        return self._ask(account, [], SimCounter.query_positions)
 
     def query_stock_positions_async(self, account, callback):
         """``callback(list[XtPosition])`` on the session's thread."""

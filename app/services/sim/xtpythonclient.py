@@ -382,6 +382,27 @@ def _unsupported(api: str, feature: str) -> Callable[..., int]:
     return call
 
 
+def _answers(
+    key: str, failure: Any
+) -> Callable[[Callable[[SimXtQuantTrader, Any], Any]], Callable[..., int]]:
+    """Make ``call(sim, req)`` a request method ``fooWithSeq(seq, req) -> 0``.
+
+    The call runs on the I/O thread; its result (``failure`` if it raises)
+    answers ``(seq, result)`` through the vendor handler bound for ``key``.
+    """
+
+    def make(call: Callable[[SimXtQuantTrader, Any], Any]) -> Callable[..., int]:
+        def request(self: XtQuantAsyncClient, seq: int, req: Any) -> int:
+            self._request(key, seq, lambda sim: call(sim, req), failure)
+            return 0
+
+        request.__name__ = request.__qualname__ = call.__name__
+        request.__doc__ = call.__doc__
+        return request
+
+    return make
+
+
 class XtQuantAsyncClient:
     """The native client's interface, driving a ``SimXtQuantTrader`` of the same folder.
 
@@ -485,19 +506,15 @@ class XtQuantAsyncClient:
 
     # ---- requests: stock trading and queries ------------------------------
 
-    def subscribeWithSeq(self, seq: int, req: SubscribeReq) -> int:
+    @_answers("subscribe_resp", -1)
+    def subscribeWithSeq(sim: SimXtQuantTrader, req: SubscribeReq) -> int:
         """Subscribe; answers ``(seq, 0 | -1)``."""
-        self._request(
-            "subscribe_resp", seq, lambda sim: _int_result(sim.subscribe(_account(req))), -1
-        )
-        return 0
+        return _int_result(sim.subscribe(_account(req)))
 
-    def unsubscribeWithSeq(self, seq: int, req: UnsubscribeReq) -> int:
+    @_answers("unsubscribe_resp", -1)
+    def unsubscribeWithSeq(sim: SimXtQuantTrader, req: UnsubscribeReq) -> int:
         """Unsubscribe; answers ``(seq, 0 | -1)``."""
-        self._request(
-            "unsubscribe_resp", seq, lambda sim: _int_result(sim.unsubscribe(_account(req))), -1
-        )
-        return 0
+        return _int_result(sim.unsubscribe(_account(req)))
 
     def orderStockWithSeq(self, seq: int, req: OrderStockReq) -> int:
         """Place an order; answers ``(seq, OrderStockResp)`` once the counter responds."""
@@ -560,48 +577,34 @@ class XtQuantAsyncClient:
         self._submit(job)
         return 0
 
-    def queryStockAssetWithSeq(self, seq: int, req: QueryStockAssetReq) -> int:
+    @_answers("query_stock_asset", [])
+    def queryStockAssetWithSeq(sim: SimXtQuantTrader, req: QueryStockAssetReq) -> list[Any]:
         """Answers ``(seq, [XtAsset])`` or ``(seq, [])``."""
-        self._request(
-            "query_stock_asset", seq, lambda sim: _one(sim.query_stock_asset(_account(req))), []
-        )
-        return 0
+        return _one(sim.query_stock_asset(_account(req)))
 
-    def queryStockOrdersWithSeq(self, seq: int, req: QueryStockOrdersReq) -> int:
+    @_answers("query_stock_orders", [])
+    def queryStockOrdersWithSeq(sim: SimXtQuantTrader, req: QueryStockOrdersReq) -> list[Any]:
         """Answers ``(seq, [XtOrder, ...])``; one order when ``m_nOrderID`` > 0."""
+        if req.m_nOrderID > 0:
+            return _one(sim.query_stock_order(_account(req), req.m_nOrderID))
+        return _many(sim.query_stock_orders(_account(req), bool(req.m_bCanCancel)))
 
-        def call(sim: SimXtQuantTrader) -> list[Any]:
-            if req.m_nOrderID > 0:
-                return _one(sim.query_stock_order(_account(req), req.m_nOrderID))
-            return _many(sim.query_stock_orders(_account(req), bool(req.m_bCanCancel)))
-
-        self._request("query_stock_orders", seq, call, [])
-        return 0
-
-    def queryStockTradesWithSeq(self, seq: int, req: QueryStockTradesReq) -> int:
+    @_answers("query_stock_trades", [])
+    def queryStockTradesWithSeq(sim: SimXtQuantTrader, req: QueryStockTradesReq) -> list[Any]:
         """Answers ``(seq, [XtTrade, ...])``."""
-        self._request(
-            "query_stock_trades", seq, lambda sim: _many(sim.query_stock_trades(_account(req))), []
-        )
-        return 0
+        return _many(sim.query_stock_trades(_account(req)))
 
-    def queryStockPositionsWithSeq(self, seq: int, req: QueryStockPositionsReq) -> int:
+    @_answers("query_stock_positions", [])
+    def queryStockPositionsWithSeq(sim: SimXtQuantTrader, req: QueryStockPositionsReq) -> list[Any]:
         """Answers ``(seq, [XtPosition, ...])``; one position when ``m_strStockCode`` is set."""
+        if req.m_strStockCode:
+            return _one(sim.query_stock_position(_account(req), req.m_strStockCode))
+        return _many(sim.query_stock_positions(_account(req)))
 
-        def call(sim: SimXtQuantTrader) -> list[Any]:
-            if req.m_strStockCode:
-                return _one(sim.query_stock_position(_account(req), req.m_strStockCode))
-            return _many(sim.query_stock_positions(_account(req)))
-
-        self._request("query_stock_positions", seq, call, [])
-        return 0
-
-    def queryAccountStatusWithSeq(self, seq: int, req: QueryAccountStatusReq) -> int:
+    @_answers("query_account_status", [])
+    def queryAccountStatusWithSeq(sim: SimXtQuantTrader, req: QueryAccountStatusReq) -> list[Any]:
         """Answers ``(seq, [XtAccountStatus, ...])``."""
-        self._request(
-            "query_account_status", seq, lambda sim: _many(sim.query_account_status()), []
-        )
-        return 0
+        return _many(sim.query_account_status())
 
     def queryAccountInfosWithSeq(self, seq: int, req: QueryAccountInfosReq) -> int:
         """Answers ``(seq, [XtAccountInfo, ...])`` when the simulated trader offers them."""

@@ -2,12 +2,14 @@
 
 对手方最优/本方最优 become limits at that price; 即时成交剩余撤销 and 最优五档即时
 成交剩余撤销 cancel what they cannot fill; 最优五档即时成交剩转限价 rests the rest
-at its last fill price; 全额成交或撤销 fills all or nothing. Market buys freeze
-at the up limit and give the excess back.
+at its last fill price (at the own best with no fill); 全额成交或撤销 fills all or
+nothing; an empty reference side means the exchange cancels (已撤, not 废单).
+Market buys freeze at the up limit and give the excess back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -63,15 +65,90 @@ def test_own_best_buy_rests_at_bid1(desk: Any):
     desk.check()
 
 
-def test_own_best_with_an_empty_own_side_is_refused(desk: Any):
+@pytest.mark.parametrize(
+    ("code", "buy"),
+    [
+        ("600036.SH", False),  # SH 本方最优 sell at 涨停: nobody sells, the ask side is empty
+        ("000001.SZ", False),  # SZ, the same
+        ("000001.SZ", True),  # SZ 本方最优 buy at 跌停: nobody bids
+        ("430047.BJ", True),
+    ],
+)
+def test_own_best_with_an_empty_own_side_is_cancelled_by_the_exchange(
+    desk: Any, code: str, buy: bool
+):
+    """SSE and SZSE rules: 本方最优 with no own-side queue is cancelled at once (自动撤销).
+
+    The counter reported it, so it ends 已撤 with a reason, not 废单, and
+    whatever was frozen goes back.
+    """
+    info = desk.counter.market.instrument(code)
+    desk.counter.market.set_last_price(code, info.down_limit if buy else info.up_limit)
+    own = desk.quote(code).bid_price if buy else desk.quote(code).ask_price
+    assert own[0] == 0
+    mark = desk.recorder.mark()
+    place = desk.buy if buy else desk.sell
+    order_id = place(code, 100, price_type=xc.MARKET_MINE_PRICE_FIRST)
+    done = desk.wait_status(order_id, xc.ORDER_CANCELED, after=mark)
+    assert "本方无申报" in done.status_msg
+    assert done.traded_volume == 0
+    assert desk.recorder.payloads("on_order_error", after=mark) == []
+    statuses = [o.order_status for o in desk.recorder.payloads("on_stock_order", after=mark)]
+    assert statuses == [xc.ORDER_UNREPORTED, xc.ORDER_REPORTED, xc.ORDER_CANCELED]
+    assert desk.asset().frozen_cash == 0
+    if not buy:
+        assert desk.trader.query_stock_position(desk.account, code).frozen_volume == 0
+    desk.check()
+
+
+def test_peer_best_with_an_empty_opposite_side_is_cancelled(desk: Any):
     code = "600036.SH"
-    up = desk.counter.market.instrument(code).up_limit
-    desk.counter.market.set_last_price(code, up)  # 涨停: nobody sells, the ask side is empty
-    assert desk.quote(code).ask_price[0] == 0
-    order_id = desk.sell(code, 100, price_type=xc.MARKET_MINE_PRICE_FIRST)
+    desk.counter.market.set_last_price(code, desk.counter.market.instrument(code).down_limit)
+    assert desk.quote(code).bid_price[0] == 0
+    order_id = desk.sell(code, 100, price_type=xc.MARKET_PEER_PRICE_FIRST)
+    done = desk.wait_status(order_id, xc.ORDER_CANCELED)
+    assert "对手方无申报" in done.status_msg
+    assert desk.trader.query_stock_position(desk.account, code).frozen_volume == 0
+    desk.check()
+
+
+@pytest.mark.parametrize(
+    "price_type",
+    [
+        xc.MARKET_PEER_PRICE_FIRST,
+        xc.MARKET_MINE_PRICE_FIRST,
+        xc.MARKET_SZ_INSTBUSI_RESTCANCEL,
+        xc.MARKET_SZ_CONVERT_5_CANCEL,
+        xc.MARKET_SZ_FULL_OR_CANCEL,
+    ],
+)
+def test_every_market_buy_freezes_at_the_up_limit(desk: Any, price_type: int):
+    """The counter freezes a market buy before the exchange prices it: at 涨停价."""
+    code = "000001.SZ"
+    q = desk.quote(code)
+    volume = 100
+    mark = desk.recorder.mark()
+    order_id = desk.buy(code, volume, price_type=price_type)
+    frozen = desk.recorder.wait("on_stock_asset", after=mark)
+    expected = float(FeeSchedule().buy_cost(code, q.up_limit, volume))
+    assert frozen.frozen_cash == pytest.approx(expected, abs=0.001)
+    desk.wait_status(order_id, desk.order(order_id).order_status, after=mark)
+    desk.check()
+
+
+def test_market_buy_needs_cash_for_the_up_limit_not_for_ask1(desk: Any, open_desk: Any):
+    code = "000001.SZ"
+    q0 = desk.quote(code)
+    volume = 100
+    # Enough for 100 shares at ask1 (fees included), not at the up limit.
+    at_ask = float(FeeSchedule().buy_cost(code, q0.ask_price[0], volume))
+    at_up = float(FeeSchedule().buy_cost(code, q0.up_limit, volume))
+    assert at_ask < at_up
+    desk.counter.config.initial_cash = round((at_ask + at_up) / 2, 2)  # for new accounts
+    desk = open_desk("88009999")
+    order_id = desk.buy(code, volume, price_type=xc.MARKET_PEER_PRICE_FIRST)
     error = desk.recorder.wait("on_order_error", lambda e: e.order_id == order_id)
-    assert "本方无最优价格" in error.error_msg
-    assert desk.order(order_id).order_status == xc.ORDER_JUNK
+    assert "可用资金不足" in error.error_msg
     desk.check()
 
 
@@ -127,12 +204,41 @@ def test_best_five_rest_to_limit_rests_at_the_last_fill_price(desk: Any):
     desk.check()
 
 
-def test_best_five_rest_to_limit_with_nothing_to_take_is_cancelled(desk: Any):
+def test_best_five_rest_to_limit_with_nothing_to_take_rests_at_its_own_best(desk: Any):
+    """SSE: with no fill, 最优五档即时成交剩转限价 becomes a limit at the own side's best price."""
     code = "600036.SH"
     desk.counter.market.set_last_price(code, desk.counter.market.instrument(code).up_limit)
+    q = desk.quote(code)
+    assert q.ask_price[0] == 0 and q.bid_price[0] == q.up_limit
+    order_id = desk.buy(code, 100, price_type=xc.MARKET_SH_CONVERT_5_LIMIT)
+    desk.wait_status(order_id, xc.ORDER_REPORTED)
+    order = desk.order(order_id)
+    assert order.order_status == xc.ORDER_REPORTED and order.traded_volume == 0
+    assert order.price == q.bid_price[0]
+    pushed = desk.recorder.wait("on_stock_order", lambda o: o.price == q.bid_price[0])
+    assert pushed.order_id == order_id and pushed.order_status == xc.ORDER_REPORTED
+    assert [o.order_id for o in desk.trader.query_stock_orders(desk.account, True)] == [order_id]
+    desk.check()
+    assert desk.trader.cancel_order_stock(desk.account, order_id) == 0
+    desk.wait_status(order_id, xc.ORDER_CANCELED)
+    assert desk.asset().frozen_cash == 0
+    desk.check()
+
+
+def test_best_five_rest_to_limit_with_no_fill_and_no_own_side_is_cancelled(
+    desk: Any, monkeypatch: pytest.MonkeyPatch
+):
+    code = "600036.SH"
+    market = desk.counter.market
+    real = market.quote(code)
+    empty = dataclasses.replace(
+        real, bid_price=(0.0,) * 5, bid_volume=(0,) * 5, ask_price=(0.0,) * 5, ask_volume=(0,) * 5
+    )
+    original = market.quote
+    monkeypatch.setattr(market, "quote", lambda c: empty if c == code else original(c))
     order_id = desk.buy(code, 100, price_type=xc.MARKET_SH_CONVERT_5_LIMIT)
     done = desk.wait_status(order_id, xc.ORDER_CANCELED)
-    assert done.traded_volume == 0 and done.status_msg
+    assert "本方无申报" in done.status_msg
     assert desk.asset().frozen_cash == 0
     desk.check()
 
@@ -172,4 +278,54 @@ def test_star_and_chinext_market_orders(desk: Any):
     assert desk.wait_status(star, xc.ORDER_SUCCEEDED).traded_volume == 250
     gem = desk.buy("300750.SZ", 100, price_type=xc.MARKET_SZ_CONVERT_5_CANCEL)
     assert desk.wait_status(gem, xc.ORDER_SUCCEEDED).traded_volume == 100
+    desk.check()
+
+
+def test_whole_book_types_walk_every_level_and_best_five_types_stop_at_five():
+    """46 and 48 (SZ) trade against the whole opposite book; 42/43/47 at most five levels."""
+    from app.services.sim.matching import PRICE_TYPE_PLANS, walk_book
+
+    asks = [10.00, 10.01, 10.02, 10.03, 10.04, 10.05, 10.06]
+    volumes = [100] * 7
+    for price_type in (xc.MARKET_SZ_INSTBUSI_RESTCANCEL, xc.MARKET_SZ_FULL_OR_CANCEL):
+        plan = PRICE_TYPE_PLANS[price_type]
+        fills = walk_book(True, 700, asks, volumes, None, plan.levels, 100)
+        assert [f[1] for f in fills] == asks
+    for price_type in (
+        xc.MARKET_SH_CONVERT_5_CANCEL,
+        xc.MARKET_SZ_CONVERT_5_CANCEL,
+        xc.MARKET_SH_CONVERT_5_LIMIT,
+    ):
+        plan = PRICE_TYPE_PLANS[price_type]
+        fills = walk_book(True, 700, asks, volumes, None, plan.levels, 100)
+        assert [f[1] for f in fills] == asks[:5]
+
+
+@pytest.mark.parametrize(
+    ("price_type", "price", "allowed"),
+    [
+        (xc.MARKET_SZ_CONVERT_5_CANCEL, 0.0, False),  # closing call auction: no market orders
+        (xc.MARKET_PEER_PRICE_FIRST, 0.0, False),
+        (xc.FIX_PRICE, None, True),  # limit orders take part in the auction
+    ],
+)
+def test_market_orders_are_refused_in_the_closing_auction(
+    desk: Any, price_type: int, price: float | None, allowed: bool
+):
+    from datetime import datetime
+
+    from app.models.clock import CHINA_TZ
+
+    desk.counter.config.real_hours = True
+    desk.counter.clock = lambda: datetime(2026, 11, 25, 14, 58, tzinfo=CHINA_TZ).timestamp()
+    code = "000001.SZ"
+    q = desk.quote(code)
+    order_id = desk.buy(
+        code, 100, q.ask_price[0] if price is None else price, price_type=price_type
+    )
+    if allowed:
+        desk.wait_status(order_id, xc.ORDER_SUCCEEDED)
+    else:
+        error = desk.recorder.wait("on_order_error", lambda e: e.order_id == order_id)
+        assert error.error_id == -61 and "当前时间不允许此类证券交易" in error.error_msg
     desk.check()

@@ -160,11 +160,34 @@ def test_parse_fault_command(words, expected):
 
 
 @pytest.mark.parametrize(
-    "words", [[], ["explode"], ["refuse"], ["reorder", "maybe"], ["delay", "-1"]]
+    "words",
+    [
+        [],
+        ["explode"],
+        ["refuse"],
+        ["reorder", "maybe"],
+        ["delay", "-1"],
+        ["delay", "inf"],  # would hold every callback for ever (and kill the delivery thread)
+        ["refuse", "nan"],
+        ["delay", "soon"],
+    ],
 )
 def test_bad_fault_commands_are_refused(words):
     with pytest.raises(ValueError):
         parse_fault_command(words)
+
+
+@pytest.mark.parametrize("seconds", [float("inf"), float("nan")])
+def test_endless_or_undefined_delays_are_refused_in_code(desk: Any, seconds: float):
+    with pytest.raises(ValueError):
+        desk.counter.faults.delay_callbacks(seconds)
+    with pytest.raises(ValueError):
+        desk.counter.faults.refuse_connections(seconds)
+    assert desk.counter.faults.callback_delay == 0 and not desk.counter.faults.refusing
+    # Callbacks still arrive.
+    order_id = desk.buy("600036.SH", 100, desk.quote("600036.SH").ask_price[0])
+    desk.wait_status(order_id, xc.ORDER_SUCCEEDED)
+    desk.check()
 
 
 def test_command_line_drop_reaches_the_running_counter(open_desk, sim_folder: str, capsys):
