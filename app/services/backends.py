@@ -57,6 +57,7 @@ def default_sim_path() -> str:
 
     return os.path.join(user_data_dir(APP_DIR_NAME, appauthor=False), "sim")
 
+
 TraderFactory = Callable[[str, int], Any]
 """``factory(miniqmt_path, session_id) -> trader`` with the API of ``XtQuantTrader``."""
 

@@ -43,6 +43,7 @@ __all__ = [
     "Fanout",
     "Listener",
     "SessionCallback",
+    "callable_name",
 ]
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,8 @@ _RAW_ONLY = (
 )
 
 
-def _callable_name(fn: object) -> str:
+def callable_name(fn: object) -> str:
+    """A readable name of a function or callable object, for log lines."""
     return getattr(fn, "__qualname__", None) or type(fn).__qualname__
 
 
@@ -125,7 +127,7 @@ class Fanout:
                 listener(event)
             except Exception:
                 logger.exception(
-                    "事件监听器 %s 处理 %s 时出错", _callable_name(listener), type(event).__name__
+                    "事件监听器 %s 处理 %s 时出错", callable_name(listener), type(event).__name__
                 )
 
     def forward(self, method: str, *args: Any) -> None:
@@ -146,9 +148,16 @@ class SessionCallback(XtQuantTraderCallback):
     ``accept()`` says whether this trader is still the session's current one:
     events from a trader the session has already replaced are dropped, so a
     late push from a dead connection never reaches the tables twice.
+    `retire()` makes that final: once it returns, no delivery of this
+    callback is under way or will start, so nothing from an old trader can
+    land after the new trader's resync (check and delivery hold one lock).
     ``on_lost()`` is called (after listeners and user callbacks) when the
     trader reports ``on_disconnected``; it must not block.
     """
+
+    #: How long `retire` waits for a delivery under way (a stuck listener) before
+    #: retiring anyway.
+    RETIRE_TIMEOUT = 2.0
 
     def __init__(
         self,
@@ -162,22 +171,47 @@ class SessionCallback(XtQuantTraderCallback):
         self._accept = accept
         self._on_lost = on_lost
         self._label = label
+        self._delivery = threading.RLock()  # reentrant: a listener may retire its own trader
+        self._retired = False
 
     def __repr__(self) -> str:
         return f"SessionCallback({self._label!r})"
 
+    def retire(self, timeout: float | None = None) -> bool:
+        """Deliver nothing more; wait for a delivery under way to finish first.
+
+        Returns False when that delivery did not finish within ``timeout``
+        (default `RETIRE_TIMEOUT`): the callback is retired anyway.
+        """
+        finished = self._delivery.acquire(
+            timeout=self.RETIRE_TIMEOUT if timeout is None else timeout
+        )
+        self._retired = True
+        if finished:
+            self._delivery.release()
+        else:
+            logger.warning("交易连接 %s 的推送处理未在时限内结束，仍将其停用", self._label)
+        return finished
+
+    def _live(self, what: str) -> bool:
+        """True while this trader's pushes are wanted (call with the delivery lock held)."""
+        if self._retired or not self._accept():
+            logger.debug("忽略已替换的交易连接 %s 的推送 %s", self._label, what)
+            return False
+        return True
+
     def _deliver(self, method: str, raw: Any) -> None:
-        if not self._accept():
-            logger.debug("忽略已替换的交易连接 %s 的推送 %s", self._label, method)
-            return
-        try:
-            record = _RECORD_OF[method](raw)
-        except Exception:
-            logger.exception("无法转换 %s 推送的数据: %r", method, raw)
-            record = None
-        if record is not None:
-            self._fanout.publish(record)
-        self._fanout.forward(method, raw)
+        with self._delivery:
+            if not self._live(method):
+                return
+            try:
+                record = _RECORD_OF[method](raw)
+            except Exception:
+                logger.exception("无法转换 %s 推送的数据: %r", method, raw)
+                record = None
+            if record is not None:
+                self._fanout.publish(record)
+            self._fanout.forward(method, raw)
 
     # -- pushes -----------------------------------------------------------------------
     def on_connected(self) -> None:
@@ -185,12 +219,12 @@ class SessionCallback(XtQuantTraderCallback):
 
     def on_disconnected(self) -> None:
         """The trader lost its connection: tell listeners, user callbacks, then the session."""
-        if not self._accept():
-            logger.debug("忽略已替换的交易连接 %s 的断开通知", self._label)
-            return
-        self._fanout.publish(records.Disconnected())
-        self._fanout.forward("on_disconnected")
-        if self._on_lost is not None:
+        with self._delivery:
+            if not self._live("on_disconnected"):
+                return
+            self._fanout.publish(records.Disconnected())
+            self._fanout.forward("on_disconnected")
+        if self._on_lost is not None:  # outside the lock: it may retire this callback
             try:
                 self._on_lost()
             except Exception:
@@ -226,8 +260,9 @@ class SessionCallback(XtQuantTraderCallback):
 
 def _make_raw_forwarder(method: str) -> Callable[..., None]:
     def forward(self: SessionCallback, *args: Any) -> None:
-        if self._accept():
-            self._fanout.forward(method, *args)
+        with self._delivery:
+            if self._live(method):
+                self._fanout.forward(method, *args)
 
     forward.__name__ = method
     forward.__doc__ = f"Forward ``{method}`` unchanged to user callbacks."
@@ -277,19 +312,19 @@ class DefaultXtQuantTraderCallback(XtQuantTraderCallback):
         )
 
     def on_stock_order(self, order: Any) -> None:
-        self.log.info(
-            "委托回调: stock_code=%s, order_id=%s, %s %s 股 价格 %s (%s), 已成交 %s 股, "
-            "order_status=%s (%s), order_sysid=%s%s",
+        self.log.info(  # the seed's line first, then the details
+            "委托回调: stock_code=%s, order_status=%s, order_sysid=%s, %s, order_id=%s, "
+            "%s %s 股 价格 %s (%s), 已成交 %s 股%s",
             order.stock_code,
+            order.order_status,
+            order.order_sysid,
+            name_of(ORDER_STATUS, order.order_status),
             order.order_id,
             _side(order.order_type),
             order.order_volume,
             order.price,
             name_of(PRICE_TYPE, order.price_type),
             order.traded_volume,
-            order.order_status,
-            name_of(ORDER_STATUS, order.order_status),
-            order.order_sysid,
             f", 说明: {order.status_msg}" if getattr(order, "status_msg", "") else "",
         )
 
@@ -323,19 +358,19 @@ class DefaultXtQuantTraderCallback(XtQuantTraderCallback):
         )
 
     def on_order_error(self, order_error: Any) -> None:
-        self.log.warning(
-            "下单失败回调: order_id=%s, error_id=%s, error_msg=%s",
-            order_error.order_id,
-            order_error.error_id,
-            order_error.error_msg,
-        )
+        self._log_refusal("下单失败回调", order_error)
 
     def on_cancel_error(self, cancel_error: Any) -> None:
+        self._log_refusal("撤单失败回调", cancel_error)
+
+    def _log_refusal(self, what: str, error: Any) -> None:
+        """The seed's ``下单失败回调``/``撤单失败回调`` line (WARNING here: a refusal)."""
         self.log.warning(
-            "撤单失败回调: order_id=%s, error_id=%s, error_msg=%s",
-            cancel_error.order_id,
-            cancel_error.error_id,
-            cancel_error.error_msg,
+            "%s: order_id=%s, error_id=%s, error_msg=%s",
+            what,
+            error.order_id,
+            error.error_id,
+            error.error_msg,
         )
 
     def on_order_stock_async_response(self, response: Any) -> None:

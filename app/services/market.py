@@ -274,7 +274,7 @@ class _XtdataSource:
         try:
             for code in infos:
                 seq = self._call("subscribe_quote", code, period="tick", count=0, callback=on_data)
-                if not isinstance(seq, int) or seq < 0:
+                if isinstance(seq, bool) or not isinstance(seq, int) or seq <= 0:  # doc: > 0 ok
                     raise MarketDataError(
                         f"订阅 {code} 行情失败（返回 {seq!r}），请确认 QMT 客户端已连接行情"
                     )
@@ -343,7 +343,7 @@ def _quote_from_tick(info: InstrumentInfo, tick: Mapping[str, Any]) -> Quote:
     return Quote(
         stock_code=code,
         instrument_name=info.instrument_name,
-        time=int(tick.get("time") or 0) // 1000,
+        time=_tick_time(tick),
         last_price=_price(tick.get("lastPrice"), digits) or 0.0,
         prev_close=_price(tick.get("lastClose"), digits) or info.prev_close,
         open=_price(tick.get("open"), digits) or 0.0,
@@ -358,6 +358,22 @@ def _quote_from_tick(info: InstrumentInfo, tick: Mapping[str, Any]) -> Quote:
         ask_price=_levels(tick.get("askPrice"), lambda p: _price(p, digits) or 0.0, 0.0),
         ask_volume=_levels(tick.get("askVol"), lambda v: int(v) * lot, 0),
     )
+
+
+def _tick_time(tick: Mapping[str, Any]) -> int:
+    """Epoch seconds of an xtdata tick: ``time`` (epoch ms, subscription pushes) or,
+    as ``get_full_tick`` reports it, ``timetag`` (China time ``'20231026 10:32:56.950'``)."""
+    millis = tick.get("time")
+    if millis:
+        return int(millis) // 1000
+    timetag = str(tick.get("timetag") or "").strip()
+    for pattern in ("%Y%m%d %H:%M:%S.%f", "%Y%m%d %H:%M:%S"):
+        try:
+            moment = datetime.strptime(timetag, pattern)
+        except ValueError:
+            continue
+        return int(moment.replace(tzinfo=CHINA_TZ).timestamp())
+    return 0
 
 
 def _price(value: Any, digits: int) -> float | None:

@@ -16,10 +16,12 @@ deliberate differences:
 - Codes may be typed in any spelling the rules accept (``600036``, ``sh600036``,
   ``600036.SH``); an invalid code, a ttype the code's exchange does not take, a
   volume that breaks the lot rule or a price off the tick raises ValueError
-  (`OrderRejected`) before anything is sent.
+  (`OrderRejected`) before anything is sent, naming every problem of the
+  order at once (the order ticket's rules, `app.models.pretrade.check_ticket`).
 - An order the counter refuses outright (``order_stock`` returns -1) raises
   `OrderRejected` with the counter's reason instead of returning
-  ``{'entrust_no': -1}``; the seed's ERROR log line is still written. A
+  ``{'entrust_no': -1}``; the seed's ERROR line is still written word for
+  word (``限价买入委托失败: 股票代码=600036, 错误码=-1``). A
   refusal the counter reports later arrives, as in xtquant, on
   ``on_order_error`` for the id that was returned.
 - ``cancel_entrust`` says why a cancel failed (``委托 123 已成交，不能撤单``);
@@ -27,6 +29,8 @@ deliberate differences:
 - Queries never return None or silently empty lists on failure: a session that
   is not connected raises `NotConnectedError`, a counter that does not answer
   raises `SessionError`.
+- The default callback logs ``下单失败回调``/``撤单失败回调`` at WARNING (the
+  seed: INFO), each seed line kept as the prefix of ours.
 - A custom ``trader_callback`` no longer disables reconnect: the session
   keeps its own callback on the trader and forwards every raw event to yours.
 
@@ -44,7 +48,7 @@ from xtquant import xtconstant
 
 from app.models.codes import bare_code, classify
 from app.models.names import DIRECTION, OFFSET_FLAG, ORDER_STATUS, ORDER_TYPE, PRICE_TYPE, name_of
-from app.models.records import Order, Position, Trade
+from app.models.records import Asset, Order, Position, Trade
 from app.models.rules import Side
 from app.models.ttypes import DEFAULT_TTYPE, market_price_type
 from app.services.backends import BACKENDS, BrokerUnavailableError
@@ -152,76 +156,49 @@ def _security_of(stock_code: str) -> str:
         return stock_code.partition(".")[0]
 
 
+#: ``*_name`` keys: the field each names and the table that names it.
+_NAMED: Final = {
+    "order_type_name": ("order_type", ORDER_TYPE),
+    "price_type_name": ("price_type", PRICE_TYPE),
+    "order_status_name": ("order_status", ORDER_STATUS),
+    "offset_flag_name": ("offset_flag", OFFSET_FLAG),
+    "direction_name": ("direction", DIRECTION),
+}
+
+
+def seed_row(record: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    """One seed dict of ``record``: ``keys`` in order, each the record's field of that
+    name, except ``security`` (the bare code) and the ``*_name`` display names."""
+    row: dict[str, Any] = {}
+    for key in keys:
+        if key == "security":
+            row[key] = _security_of(record.stock_code)
+        elif key in _NAMED:
+            field, table = _NAMED[key]
+            row[key] = name_of(table, getattr(record, field))
+        else:
+            row[key] = getattr(record, key)
+    return row
+
+
+def balance_dict(asset: Asset) -> dict[str, Any]:
+    """The one seed ``balance`` entry (6 keys)."""
+    return seed_row(asset, BALANCE_KEYS)
+
+
 def position_dict(position: Position) -> dict[str, Any]:
     """One seed ``position`` entry (13 keys)."""
-    return {
-        "security": _security_of(position.stock_code),
-        "stock_code": position.stock_code,
-        "volume": position.volume,
-        "can_use_volume": position.can_use_volume,
-        "open_price": position.open_price,
-        "market_value": position.market_value,
-        "frozen_volume": position.frozen_volume,
-        "on_road_volume": position.on_road_volume,
-        "yesterday_volume": position.yesterday_volume,
-        "avg_price": position.avg_price,
-        "direction": position.direction,
-        "account_type": position.account_type,
-        "account_id": position.account_id,
-    }
+    return seed_row(position, POSITION_KEYS)
 
 
 def entrust_dict(order: Order) -> dict[str, Any]:
     """One seed ``today_entrusts`` entry (24 keys, with the ``*_name`` fields)."""
-    return {
-        "security": _security_of(order.stock_code),
-        "stock_code": order.stock_code,
-        "order_id": order.order_id,
-        "order_sysid": order.order_sysid,
-        "order_time": order.order_time,
-        "order_type": order.order_type,
-        "order_type_name": name_of(ORDER_TYPE, order.order_type),
-        "order_volume": order.order_volume,
-        "price_type": order.price_type,
-        "price_type_name": name_of(PRICE_TYPE, order.price_type),
-        "price": order.price,
-        "traded_volume": order.traded_volume,
-        "traded_price": order.traded_price,
-        "order_status": order.order_status,
-        "order_status_name": name_of(ORDER_STATUS, order.order_status),
-        "status_msg": order.status_msg,
-        "offset_flag": order.offset_flag,
-        "offset_flag_name": name_of(OFFSET_FLAG, order.offset_flag),
-        "strategy_name": order.strategy_name,
-        "order_remark": order.order_remark,
-        "direction": order.direction,
-        "direction_name": name_of(DIRECTION, order.direction),
-        "account_type": order.account_type,
-        "account_id": order.account_id,
-    }
+    return seed_row(order, ENTRUST_KEYS)
 
 
 def trade_dict(trade: Trade) -> dict[str, Any]:
     """One seed ``today_trades`` entry (17 keys)."""
-    return {
-        "security": _security_of(trade.stock_code),
-        "stock_code": trade.stock_code,
-        "traded_id": trade.traded_id,
-        "traded_time": trade.traded_time,
-        "traded_price": trade.traded_price,
-        "traded_volume": trade.traded_volume,
-        "traded_amount": trade.traded_amount,
-        "order_id": trade.order_id,
-        "order_type": trade.order_type,
-        "order_type_name": name_of(ORDER_TYPE, trade.order_type),
-        "offset_flag": trade.offset_flag,
-        "offset_flag_name": name_of(OFFSET_FLAG, trade.offset_flag),
-        "account_id": trade.account_id,
-        "account_type": trade.account_type,
-        "order_sysid": trade.order_sysid,
-        "strategy_name": trade.strategy_name,
-        "order_remark": trade.order_remark,
-    }
+    return seed_row(trade, TRADE_KEYS)
 
 
 class MiniqmtTrader:
@@ -314,17 +291,7 @@ class MiniqmtTrader:
     @property
     def balance(self) -> list[dict[str, Any]]:
         """资金: a list of one dict with the seed's 6 keys (CNY floats)."""
-        asset = self.session.query_asset()
-        return [
-            {
-                "total_asset": asset.total_asset,
-                "market_value": asset.market_value,
-                "cash": asset.cash,
-                "frozen_cash": asset.frozen_cash,
-                "account_type": asset.account_type,
-                "account_id": asset.account_id,
-            }
-        ]
+        return [balance_dict(self.session.query_asset())]
 
     @property
     def position(self) -> list[dict[str, Any]]:
@@ -395,10 +362,10 @@ class MiniqmtTrader:
         try:
             order_id = self.session.place_order(security, side, amount, price_type, price)
         except OrderRejected as exc:
-            if exc.error_id is None:  # refused by the rules: nothing was sent
+            if exc.result is None:  # refused by the rules: nothing was sent
                 logger.error("%s委托未发送: 股票代码=%s, %s", action, security, exc)
-            else:  # the counter answered -1: the seed's ERROR line, plus the reason
-                logger.error("%s委托失败: 股票代码=%s, 错误码=%s, %s", action, security, -1, exc)
+            else:  # the counter answered -1: the seed's ERROR line, word for word
+                logger.error("%s委托失败: 股票代码=%s, 错误码=%s", action, security, exc.result)
             raise
         except ValueError as exc:
             logger.error("%s委托未发送: 股票代码=%s, %s", action, security, exc)

@@ -95,9 +95,16 @@ class SessionBridge(QObject):
     connected = Signal(object)
     otherEvents = Signal(list)
 
-    def __init__(self, session=None, parent: QObject | None = None, *,
-                 interval_ms: int = 16, max_batch: int = 2000, max_drain_ms: float = 8.0,
-                 autostart: bool = True) -> None:
+    def __init__(
+        self,
+        session=None,
+        parent: QObject | None = None,
+        *,
+        interval_ms: int = 16,
+        max_batch: int = 2000,
+        max_drain_ms: float = 8.0,
+        autostart: bool = True,
+    ) -> None:
         super().__init__(parent)
         self._queue: deque = deque()
         self._session = None
@@ -197,8 +204,10 @@ class SessionBridge(QObject):
     def _kind(self, cls: type) -> str:
         kind = self._kinds.get(cls)
         if kind is None:
-            kind = next((_KIND_BY_NAME[c.__name__] for c in cls.__mro__
-                         if c.__name__ in _KIND_BY_NAME), "other")
+            kind = next(
+                (_KIND_BY_NAME[c.__name__] for c in cls.__mro__ if c.__name__ in _KIND_BY_NAME),
+                "other",
+            )
             self._kinds[cls] = kind
         return kind
 

@@ -47,18 +47,11 @@ from xtquant.xttype import StockAccount
 
 from app.models import records
 from app.models.codes import CodeError, Security, classify
-from app.models.names import ORDER_STATUS, PRICE_TYPE, name_of
-from app.models.rules import (
-    Side,
-    check_volume,
-    is_on_tick,
-    order_type_of,
-    side_of_order_type,
-    tick_size,
-)
-from app.models.ttypes import accepted_price_types, ttypes_for
+from app.models.names import ORDER_STATUS, name_of
+from app.models.pretrade import Problem, Ticket, TradeContext, check_ticket
+from app.models.rules import Side, order_type_of, side_of_order_type
 from app.services.backends import TraderFactory, make_trader_factory
-from app.services.callbacks import Fanout, Listener, SessionCallback
+from app.services.callbacks import Fanout, Listener, SessionCallback, callable_name
 from app.services.reconnect import (
     AttemptOutcome,
     LoopEnd,
@@ -182,15 +175,30 @@ class NotConnectedError(SessionError):
 class OrderRejected(ValueError):
     """An order was refused: by the rules before sending, or by the counter (-1).
 
-    ``str(err)`` is one Chinese sentence; ``field`` names the wrong input
-    (``stock_code``, ``side``, ``volume``, ``price_type``, ``price``) when the
-    rules refused it; ``error_id`` is the counter's code when it refused.
+    ``str(err)`` is Chinese and names every reason at once (``600036.SH:
+    委托价格 35.555 不是最小变动价位 0.01 的整数倍；买入数量须为 100 股的整数倍…``).
+    When the rules refused it, ``field`` names the first wrong input
+    (``stock_code``, ``side``, ``price_type``, ``price``, ``volume``) and
+    ``problems`` holds every `Problem` (with ``code`` and English text). When
+    the counter refused it, ``result`` is what ``order_stock`` returned (-1)
+    and ``error_id`` the counter's error code from ``on_order_error`` (None
+    when it gave no reason in time).
     """
 
-    def __init__(self, message: str, *, field: str | None = None, error_id: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        error_id: int | None = None,
+        problems: tuple[Problem, ...] = (),
+        result: Any = None,
+    ):
         super().__init__(message)
         self.field = field
         self.error_id = error_id
+        self.problems = problems
+        self.result = result
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +211,39 @@ class CancelResult:
 
 
 # ------------------------------------------------------------------ internals
+
+
+class _WatchedFuture(Future[Any]):
+    """A Future that logs its exception when it is dropped without anyone asking for it
+    (as asyncio does for tasks): `TradingSession.submit` never loses a failure."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self._what = what
+        self._retrieved = False
+
+    def result(self, timeout: float | None = None) -> Any:
+        self._retrieved = True
+        return super().result(timeout)
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        self._retrieved = True
+        return super().exception(timeout)
+
+    def __del__(self) -> None:
+        if self._retrieved or not self.done() or self.cancelled():
+            return
+        exc = super().exception(0)
+        if exc is None:
+            return
+        try:
+            logger.error(
+                "后台调用 %s 出错，其结果无人读取",
+                self._what,
+                exc_info=(type(exc), exc, exc.__traceback__),
+            )
+        except Exception:  # interpreter shutdown: logging may be gone
+            pass
 
 
 class _ConnectFailed(Exception):
@@ -247,18 +288,68 @@ _UNCANCELABLE: Final = {
 }
 
 
-def _coerce_side(side: Side | str | int) -> Side:
+def _coerce_side(side: Side | str | int) -> Side | None:
+    """``Side.BUY``/``SELL`` from a Side, 'buy'/'sell'/'买入'/'卖出' or 23/24; None otherwise."""
     if isinstance(side, Side):
         return side
     if isinstance(side, int) and not isinstance(side, bool):
-        return side_of_order_type(side)
+        try:
+            return side_of_order_type(side)
+        except ValueError:
+            return None
     if isinstance(side, str):
         text = side.strip().lower()
         if text in ("buy", "买", "买入"):
             return Side.BUY
         if text in ("sell", "卖", "卖出"):
             return Side.SELL
-    raise OrderRejected(f"买卖方向无效: {side!r}（应为 'buy' 或 'sell'）", field="side")
+    return None
+
+
+#: The order in which an order's problems are reported (as on the order ticket).
+_FIELD_ORDER: Final = ("stock_code", "side", "price_type", "price", "volume")
+
+
+def _input_problems(side: Any, price_type: Any, price: Any) -> list[Problem]:
+    """What `check_ticket` cannot judge: API arguments of the wrong kind."""
+    problems: list[Problem] = []
+    if _coerce_side(side) is None:
+        problems.append(
+            Problem(
+                "side",
+                "bad_side",
+                f"买卖方向无效: {side!r}（应为 'buy' 或 'sell'）",
+                f"Invalid side: {side!r} (use 'buy' or 'sell')",
+            )
+        )
+    if isinstance(price_type, bool) or not isinstance(price_type, int):
+        problems.append(
+            Problem(
+                "price_type",
+                "price_type_unknown",
+                f"报价类型无效: {price_type!r}",
+                f"Invalid price type: {price_type!r}",
+            )
+        )
+    if isinstance(price, bool) or not isinstance(price, int | float):
+        problems.append(
+            Problem(
+                "price",
+                "price_invalid",
+                f"委托价格必须是数字: {price!r}",
+                f"The price must be a number: {price!r}",
+            )
+        )
+    elif not math.isfinite(price) or price < 0:
+        problems.append(
+            Problem(
+                "price",
+                "price_invalid",
+                f"委托价格无效: {price!r}",
+                f"Invalid price: {price!r}",
+            )
+        )
+    return problems
 
 
 def _coerce_volume(volume: Any) -> int:
@@ -306,9 +397,14 @@ class TradingSession:
         self._state = SessionState.DISCONNECTED
         self._status = ConnectionStatus()
         self._trader: Any = None
+        self._callback: SessionCallback | None = None  # the session's callback on _trader
         self._account: StockAccount | None = None
         self._generation = 0
         self._closing = False
+        # Bumped by every disconnect(): a connect under way when it changes gives up.
+        self._epoch = 0
+        # One connect() at a time (two callers must not both build a trader).
+        self._connect_lock = threading.RLock()
 
         self._miniqmt_path = ""
         self._account_id = ""
@@ -428,7 +524,22 @@ class TradingSession:
         """Run ``fn(*args, **kwargs)`` on the session's worker thread, in submission order.
 
         The worker is one thread, started on first use and ended by `disconnect()`.
+        A failure nobody reads (``result()``/``exception()``, which
+        ``asyncio.wrap_future`` calls) is logged with its traceback when the
+        future is dropped, so it is never lost.
         """
+        future = _WatchedFuture(callable_name(fn))
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
         with self._worker_lock:
             if self._worker is None:
                 self._worker = ThreadPoolExecutor(
@@ -436,7 +547,8 @@ class TradingSession:
                     thread_name_prefix="qmtdesk-session",
                     initializer=lambda: self._worker_idents.add(threading.get_ident()),
                 )
-            return self._worker.submit(fn, *args, **kwargs)
+            self._worker.submit(run)
+        return future
 
     def _shutdown_worker(self) -> None:
         with self._worker_lock:
@@ -471,14 +583,34 @@ class TradingSession:
                 f"stock_account 不能为空：请给出资金账号（字符串），收到 {stock_account!r}"
             )
         validate_reconnect_options(reconnect_interval, max_reconnect_attempts)
+        with self._connect_lock:
+            return self._connect(
+                miniqmt_path,
+                stock_account,
+                reconnect_enabled,
+                reconnect_interval,
+                max_reconnect_attempts,
+            )
+
+    def _connect(
+        self,
+        miniqmt_path: str,
+        stock_account: str,
+        reconnect_enabled: bool,
+        reconnect_interval: float,
+        max_reconnect_attempts: int,
+    ) -> bool:
         if self._factory is None:
             self._factory = make_trader_factory(self.backend, self._sim_config)
 
-        if self._state is not SessionState.DISCONNECTED or self._trader is not None:
+        with self._lock:
+            busy = self._state is not SessionState.DISCONNECTED or self._trader is not None
+        if busy:
             logger.info("已有连接，先断开再重新连接")
             self.disconnect()
 
         with self._lock:
+            epoch = self._epoch
             self._miniqmt_path = miniqmt_path
             self._account_id = stock_account.strip()
             self._reconnect_enabled = bool(reconnect_enabled)
@@ -496,24 +628,32 @@ class TradingSession:
         self._set_status(SessionState.CONNECTING)
 
         try:
-            trader, account, _ = self._establish()
+            trader, account, _ = self._establish(epoch)
         except _ConnectFailed as exc:
             logger.error(
                 "连接 MiniQMT 失败: %s。请检查路径、资金账号，"
                 "以及 QMT 是否以极简模式/独立交易模式登录",
                 exc,
             )
-            if self._reconnect_enabled:
-                self._start_reconnect("首次连接失败")
-            else:
-                with self._lock:
+            with self._lock:
+                if self._epoch != epoch:
+                    return False  # disconnect() came first: it has published DISCONNECTED
+                retry = self._reconnect_enabled
+                if retry:
+                    self._start_reconnect_locked()
+                else:
                     self._state = SessionState.DISCONNECTED
+            if not retry:
                 self._set_status(SessionState.DISCONNECTED, message=str(exc))
             return False
         return self._after_connected(trader, account)
 
-    def _establish(self) -> tuple[Any, StockAccount, int]:
-        """Create, start, connect and subscribe a fresh trader; raise `_ConnectFailed`."""
+    def _establish(self, epoch: int) -> tuple[Any, StockAccount, int]:
+        """Create, start, connect and subscribe a fresh trader; raise `_ConnectFailed`.
+
+        ``epoch`` is the `disconnect` count the caller started under: when a
+        disconnect happens meanwhile, the new trader is stopped, not installed.
+        """
         session_id = next_session_id()
         with self._lock:
             self._generation += 1
@@ -525,14 +665,13 @@ class TradingSession:
         except Exception as exc:
             logger.exception("创建交易实例失败")
             raise _ConnectFailed(f"创建交易实例失败: {exc}") from exc
-        trader.register_callback(
-            SessionCallback(
-                self._fanout,
-                accept=lambda: self._generation == generation,
-                on_lost=lambda: self._on_lost(generation),
-                label=f"会话 {session_id}",
-            )
+        callback = SessionCallback(
+            self._fanout,
+            accept=lambda: self._generation == generation,
+            on_lost=lambda: self._on_lost(generation),
+            label=f"会话 {session_id}",
         )
+        trader.register_callback(callback)
         try:
             trader.start()
             logger.info("正在尝试连接...")
@@ -546,16 +685,25 @@ class TradingSession:
                 raise _ConnectFailed(f"订阅账户 {self._account_id} 失败，返回 {subscribed}")
             logger.info("✓ 已订阅账户: %s", self._account_id)
         except _ConnectFailed:
-            self._stop_trader(trader)
+            self._discard(trader, callback)
             raise
         except Exception as exc:
             logger.exception("连接过程出错")
-            self._stop_trader(trader)
+            self._discard(trader, callback)
             raise _ConnectFailed(f"连接过程出错: {exc}") from exc
         with self._lock:
-            self._trader = trader
-            self._account = account
+            cancelled = self._epoch != epoch
+            if not cancelled:
+                self._trader, self._callback, self._account = trader, callback, account
+        if cancelled:
+            self._discard(trader, callback)
+            raise _ConnectFailed("连接期间已调用 disconnect()")
         return trader, account, generation
+
+    def _discard(self, trader: Any, callback: SessionCallback) -> None:
+        """Stop a trader that never became the session's; ignore anything it still pushes."""
+        callback.retire()
+        self._stop_trader(trader)
 
     def _after_connected(self, trader: Any, account: StockAccount) -> bool:
         """Resync, then announce the first connection; False if it dropped meanwhile."""
@@ -570,9 +718,11 @@ class TradingSession:
             self._announce_connected()
             return True
         logger.warning("MiniQMT 连接在建立后立即断开")
-        if self._reconnect_enabled:
-            self._start_reconnect("连接建立后立即断开")
-        else:
+        with self._lock:
+            retry = self._reconnect_enabled
+            if retry:
+                self._start_reconnect_locked()
+        if not retry:
             self._retire_trader()
             with self._lock:
                 self._state = SessionState.DISCONNECTED
@@ -609,7 +759,6 @@ class TradingSession:
     # ------------------------------------------------------------------ reconnect
     def _on_lost(self, generation: int) -> None:
         """``on_disconnected`` from the trader of ``generation`` (on its callback thread)."""
-        stop_now = None
         with self._lock:
             if generation != self._generation or self._closing:
                 return
@@ -624,21 +773,13 @@ class TradingSession:
             logger.warning("MiniQMT 连接已断开")
             if self._reconnect_enabled:
                 self._start_reconnect_locked()
-                status_after = None
-            else:
-                self._state = SessionState.DISCONNECTED
-                stop_now, self._trader = self._trader, None
-                status_after = SessionState.DISCONNECTED
-        if status_after is not None:
-            self._set_status(status_after, message="连接已断开，自动重连未启用")
+                return
+            self._state = SessionState.DISCONNECTED
+            stop_now = self._detach_trader_locked()
+        self._set_status(SessionState.DISCONNECTED, message="连接已断开，自动重连未启用")
         if stop_now is not None:
             # Not on this (the trader's own callback) thread: stopping joins it.
-            self.submit(self._stop_trader, stop_now)
-
-    def _start_reconnect(self, reason: str) -> None:
-        with self._lock:
-            self._start_reconnect_locked()
-        logger.debug("重连原因: %s", reason)
+            self.submit(self._finish_retiring, stop_now)
 
     def _start_reconnect_locked(self) -> None:
         """Start THE reconnect loop unless one is running (caller holds the lock)."""
@@ -678,10 +819,11 @@ class TradingSession:
             if self._closing:
                 return AttemptOutcome.FAILED
             self._lost_while_connecting = False
+            epoch = self._epoch
         self._set_status(SessionState.RECONNECTING, attempt=attempt, next_retry_at=None)
         logger.info("正在连接到 MiniQMT...")
         try:
-            trader, account, _ = self._establish()
+            trader, account, _ = self._establish(epoch)
         except _ConnectFailed as exc:
             logger.warning("第 %d 次重连失败: %s", attempt, exc)
             return AttemptOutcome.FAILED
@@ -745,6 +887,7 @@ class TradingSession:
         """Stop reconnecting, stop the trader, end the worker thread. Idempotent."""
         with self._lock:
             self._closing = True
+            self._epoch += 1
             loops = list(self._loops)
         try:
             for loop in loops:
@@ -773,11 +916,26 @@ class TradingSession:
     def _retire_trader(self) -> None:
         """Detach the current trader (its late pushes are ignored) and stop it."""
         with self._lock:
-            trader, self._trader = self._trader, None
-            if trader is not None:
-                self._generation += 1
-        if trader is not None:
-            self._stop_trader(trader)
+            detached = self._detach_trader_locked()
+        if detached is not None:
+            self._finish_retiring(detached)
+
+    def _detach_trader_locked(self) -> tuple[Any, SessionCallback | None] | None:
+        """Take the current trader and its callback away (caller holds the lock)."""
+        trader, callback = self._trader, self._callback
+        self._trader = self._callback = None
+        if trader is None:
+            return None
+        self._generation += 1
+        return trader, callback
+
+    def _finish_retiring(self, detached: tuple[Any, SessionCallback | None]) -> None:
+        """Wait out a delivery under way from the trader (never holding the session
+        lock: that delivery may need it), then stop the trader."""
+        trader, callback = detached
+        if callback is not None:
+            callback.retire()
+        self._stop_trader(trader)
 
     @staticmethod
     def _stop_trader(trader: Any) -> None:
@@ -883,52 +1041,50 @@ class TradingSession:
     ) -> tuple[Security, Side, int, float]:
         """Check an order with the market rules; return what to send or raise `OrderRejected`.
 
-        Checks: the code is tradable (any accepted spelling), the price type
-        is one the code's exchange takes, the volume follows the lot rule
-        (an odd-lot sell only for the whole sellable position, which needs a
-        connection to look up), and a limit price is positive and on the tick.
+        The rules are `app.models.pretrade.check_ticket`'s, the order ticket's:
+        the code is tradable (any accepted spelling), the price type is one
+        the code's exchange takes, a limit price is positive and on the tick,
+        the volume follows the lot rule (an odd-lot sell only for the whole
+        sellable position, which needs a connection to look up). Every problem
+        is reported in the one `OrderRejected`, not just the first.
         """
-        try:
-            security = classify(stock_code)
-        except CodeError as exc:
-            raise OrderRejected(str(exc), field="stock_code") from exc
-        side = _coerce_side(side)
-        code = security.stock_code
-
-        if isinstance(price_type, bool) or not isinstance(price_type, int):
-            raise OrderRejected(f"报价类型无效: {price_type!r}", field="price_type")
-        if price_type not in accepted_price_types(code):
-            exchange = security.exchange
-            raise OrderRejected(
-                f"{exchange.name_zh}({exchange.value})不接受报价类型 {price_type}"
-                f"（{name_of(PRICE_TYPE, price_type)}），可用: 限价、最新价、"
-                f"{'、'.join(ttypes_for(code))}",
-                field="price_type",
-            )
-
         volume = _coerce_volume(volume)
-        reason = check_volume(security, side, volume)
-        if reason is not None and side is Side.SELL and isinstance(volume, int) and volume > 0:
-            position = self.query_position(code) if self.connected else None
-            if position is not None:
-                reason = check_volume(security, side, volume, position.can_use_volume)
-        if reason is not None:
-            raise OrderRejected(f"{code} {reason}", field="volume")
-
-        if isinstance(price, bool) or not isinstance(price, int | float):
-            raise OrderRejected(f"委托价格必须是数字: {price!r}", field="price")
-        price = float(price)
-        if not math.isfinite(price) or price < 0:
-            raise OrderRejected(f"委托价格无效: {price!r}", field="price")
-        if price_type == xtconstant.FIX_PRICE:
-            if price <= 0:
-                raise OrderRejected(f"限价委托的价格必须大于 0，收到 {price!r}", field="price")
-            if not is_on_tick(security, price):
-                raise OrderRejected(
-                    f"{code} 的委托价格 {price!r} 不符合最小价位（{_tick_text(security)} 元）",
-                    field="price",
-                )
-        return security, side, volume, price
+        problems = _input_problems(side, price_type, price)
+        bad_fields = {p.field for p in problems}
+        coerced = _coerce_side(side)
+        ticket = Ticket(
+            stock_code=stock_code,
+            side=coerced if coerced is not None else str(side),  # bad: no lot rule to apply
+            price_type=price_type if "price_type" not in bad_fields else xtconstant.LATEST_PRICE,
+            price=float(price) if "price" not in bad_fields else None,
+            volume=volume,
+        )
+        found = [p for p in check_ticket(ticket) if p.field not in bad_fields]
+        if (
+            coerced is Side.SELL
+            and any(p.field == "volume" for p in found)
+            and isinstance(volume, int)
+            and volume > 0
+            and self.connected
+        ):
+            # An odd lot is fine when it sells the whole position: look the position up.
+            position = self.query_position(stock_code)
+            held, sellable = (
+                (0, 0) if position is None else (position.volume, position.can_use_volume)
+            )
+            context = TradeContext(position_volume=held, sellable_volume=sellable)
+            found = [p for p in check_ticket(ticket, context) if p.field not in bad_fields]
+        problems.extend(found)
+        if problems:
+            problems.sort(key=lambda p: _FIELD_ORDER.index(p.field))
+            reasons = "；".join(p.message_zh for p in problems)
+            try:
+                reasons = f"{classify(stock_code).stock_code}: {reasons}"
+            except CodeError:
+                pass  # the first reason already names the input
+            raise OrderRejected(reasons, field=problems[0].field, problems=tuple(problems))
+        assert coerced is not None
+        return classify(stock_code), coerced, volume, float(price)
 
     def place_order(
         self,
@@ -984,10 +1140,12 @@ class TradingSession:
                 f"委托失败: {code} {side.name_zh} {volume} 股，柜台拒绝: {reason}"
                 f"（错误码 {error.error_id}）",
                 error_id=error.error_id,
+                result=order_id,
             )
         raise OrderRejected(
-            f"委托失败: {code} {side.name_zh} {volume} 股，柜台返回 {order_id}，未给出原因",
-            error_id=order_id if isinstance(order_id, int) else None,
+            f"委托失败: {code} {side.name_zh} {volume} 股，柜台返回 {order_id}，"
+            f"{self.reply_timeout:g} 秒内未收到 on_order_error 说明原因",
+            result=order_id,
         )
 
     def cancel_order(self, order_id: int) -> CancelResult:
@@ -1050,7 +1208,3 @@ class TradingSession:
             waiters = list(self._waiters)
         for waiter in waiters:
             waiter.offer(event)
-
-
-def _tick_text(security: Security) -> str:
-    return format(tick_size(security), "f")

@@ -23,6 +23,69 @@ import pytest
 ACCOUNT_ID = "1234567890"
 TIMEOUT = 5.0
 
+# The seed documentation's return examples (../shared/reference/easytrader-miniqmt.md),
+# verbatim: the contract every seed dict is checked against.
+SEED_POSITION: dict[str, Any] = {
+    "security": "162411",
+    "stock_code": "162411.SZ",
+    "volume": 100,
+    "can_use_volume": 100,
+    "open_price": 0.618,
+    "market_value": 63.8,
+    "frozen_volume": 0,
+    "on_road_volume": 0,
+    "yesterday_volume": 100,
+    "avg_price": 0.618,
+    "direction": 48,
+    "account_type": 2,
+    "account_id": "1111111111",
+}
+SEED_ENTRUST: dict[str, Any] = {
+    "security": "162411",
+    "stock_code": "162411.SZ",
+    "order_id": 3456,
+    "order_sysid": "1111",
+    "order_time": 1634278451,
+    "order_type": 23,
+    "order_type_name": "买入",
+    "order_volume": 100,
+    "price_type": 50,
+    "price_type_name": "限价",
+    "price": 0.62,
+    "traded_volume": 100,
+    "traded_price": 0.613,
+    "order_status": 56,
+    "order_status_name": "已成",
+    "status_msg": "",
+    "offset_flag": 48,
+    "offset_flag_name": "买入",
+    "strategy_name": "",
+    "order_remark": "",
+    "direction": 48,
+    "direction_name": "多",
+    "account_type": 2,
+    "account_id": "1111111111",
+}
+SEED_TRADE: dict[str, Any] = {
+    "security": "162411",
+    "stock_code": "162411.SZ",
+    "traded_id": "0303222200422222",
+    "traded_time": 1634278451,
+    "traded_price": 0.613,
+    "traded_volume": 100,
+    "traded_amount": 61.3,
+    "order_id": 1111,
+    "order_type": 23,
+    "order_type_name": "买入",
+    "offset_flag": 48,
+    "offset_flag_name": "买入",
+    "account_id": "1111111111",
+    "account_type": 2,
+    "order_sysid": "1111",
+    "strategy_name": "",
+    "order_remark": "",
+}
+
 
 @pytest.fixture
 def sim_folder(tmp_path: Path) -> str:

@@ -274,3 +274,20 @@ def test_xtdata_history_is_today_in_seconds_and_shares(xt):
         TickPoint(1733103003, 11.37, 12000),
         TickPoint(1733103006, 11.38, 15000),
     ]
+
+
+def test_a_get_full_tick_quote_takes_its_time_from_timetag(xt):
+    """get_full_tick reports ``timetag`` (China time text), not ``time`` in ms."""
+    tick = dict(xt.ticks["000001.SZ"])
+    del tick["time"]
+    xt.ticks["000001.SZ"] = {**tick, "timetag": "20241202 13:55:54.000"}
+    assert MarketData.for_xtdata(xt).quote("000001").time == 1733118954
+    xt.ticks["000001.SZ"]["timetag"] = "20241202 13:55:54"
+    assert MarketData.for_xtdata(xt).quote("000001").time == 1733118954
+
+
+def test_a_zero_subscription_number_is_a_failure_as_xtdata_documents(xt, monkeypatch):
+    """xtdata.md: subscribe_quote returns the number (> 0) on success, -1 on failure."""
+    monkeypatch.setattr(xt, "subscribe_quote", lambda code, **kwargs: 0)
+    with pytest.raises(MarketDataError, match=r"订阅 000001\.SZ 行情失败（返回 0）"):
+        MarketData.for_xtdata(xt).subscribe("000001", lambda q: None)

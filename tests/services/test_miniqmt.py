@@ -2,118 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import pytest
 
-from app.models.records import Order, Position, Trade
+from app.models.records import Asset, Order, Position, Trade
 from app.services.miniqmt import (
+    BALANCE_KEYS,
     ENTRUST_KEYS,
     POSITION_KEYS,
     TRADE_KEYS,
     MiniqmtTrader,
+    balance_dict,
     entrust_dict,
     position_dict,
     trade_dict,
     use,
 )
 from app.services.session import SessionState, TradingSession
+from tests.services.conftest import SEED_ENTRUST, SEED_POSITION, SEED_TRADE
 
 
-def test_the_seed_doc_entrust_example_round_trips() -> None:
-    """The doc's today_entrusts example, rebuilt from the record it came from."""
-    order = Order(
-        account_id="1111111111",
-        stock_code="162411.SZ",
-        order_id=3456,
-        order_sysid="1111",
-        order_time=1634278451,
-        order_type=23,
-        order_volume=100,
-        price_type=50,
-        price=0.62,
-        traded_volume=100,
-        traded_price=0.613,
-        order_status=56,
-        status_msg="",
-        strategy_name="",
-        order_remark="",
-        direction=48,
-        offset_flag=48,
-    )
-    assert entrust_dict(order) == {
-        "security": "162411",
-        "stock_code": "162411.SZ",
-        "order_id": 3456,
-        "order_sysid": "1111",
-        "order_time": 1634278451,
-        "order_type": 23,
-        "order_type_name": "买入",
-        "order_volume": 100,
-        "price_type": 50,
-        "price_type_name": "限价",
-        "price": 0.62,
-        "traded_volume": 100,
-        "traded_price": 0.613,
-        "order_status": 56,
-        "order_status_name": "已成",
-        "status_msg": "",
-        "offset_flag": 48,
-        "offset_flag_name": "买入",
-        "strategy_name": "",
-        "order_remark": "",
-        "direction": 48,
-        "direction_name": "多",
+def record_of(kind: type, seed: dict[str, Any]) -> Any:
+    """The record a seed example was made from: its fields, without ``security``/``*_name``."""
+    names = {f.name for f in fields(kind)}
+    return kind(**{k: v for k, v in seed.items() if k in names})
+
+
+@pytest.mark.parametrize(
+    ("kind", "to_dict", "seed", "keys"),
+    [
+        (Order, entrust_dict, SEED_ENTRUST, ENTRUST_KEYS),
+        (Position, position_dict, SEED_POSITION, POSITION_KEYS),
+        (Trade, trade_dict, SEED_TRADE, TRADE_KEYS),
+    ],
+    ids=["today_entrusts", "position", "today_trades"],
+)
+def test_the_seed_doc_examples_round_trip(
+    kind: type, to_dict: Any, seed: dict[str, Any], keys: tuple[str, ...]
+) -> None:
+    """Each doc example, rebuilt from the record it came from: every key, value, type, order."""
+    row = to_dict(record_of(kind, seed))
+    assert row == seed
+    assert tuple(row) == tuple(seed) == keys
+    assert [type(v) for v in row.values()] == [type(v) for v in seed.values()]
+
+
+def test_the_seed_doc_balance_example_round_trips() -> None:
+    seed = {
+        "total_asset": 1000000.0,
+        "market_value": 400000.0,
+        "cash": 600000.0,
+        "frozen_cash": 0.0,
         "account_type": 2,
-        "account_id": "1111111111",
+        "account_id": "你的资金账号",
     }
-    assert tuple(entrust_dict(order)) == ENTRUST_KEYS
-
-
-def test_the_seed_doc_position_and_trade_examples_round_trip() -> None:
-    position = Position(
-        account_id="1111111111",
-        stock_code="162411.SZ",
-        volume=100,
-        can_use_volume=100,
-        open_price=0.618,
-        market_value=63.8,
-        yesterday_volume=100,
-        avg_price=0.618,
-    )
-    assert position_dict(position) == {
-        "security": "162411",
-        "stock_code": "162411.SZ",
-        "volume": 100,
-        "can_use_volume": 100,
-        "open_price": 0.618,
-        "market_value": 63.8,
-        "frozen_volume": 0,
-        "on_road_volume": 0,
-        "yesterday_volume": 100,
-        "avg_price": 0.618,
-        "direction": 48,
-        "account_type": 2,
-        "account_id": "1111111111",
-    }
-    assert tuple(position_dict(position)) == POSITION_KEYS
-    trade = Trade(
-        account_id="1111111111",
-        stock_code="162411.SZ",
-        traded_id="0303222200422222",
-        traded_time=1634278451,
-        traded_price=0.613,
-        traded_volume=100,
-        traded_amount=61.3,
-        order_id=1111,
-        order_type=23,
-        offset_flag=48,
-        order_sysid="1111",
-    )
-    row = trade_dict(trade)
-    assert tuple(row) == TRADE_KEYS
-    assert row["order_type_name"] == row["offset_flag_name"] == "买入"
-    assert row["security"] == "162411" and row["traded_amount"] == 61.3
+    row = balance_dict(record_of(Asset, seed))
+    assert row == seed and tuple(row) == BALANCE_KEYS
+    assert [type(v) for v in row.values()] == [type(v) for v in seed.values()]
 
 
 def test_unknown_codes_show_as_unknown_not_as_numbers() -> None:

@@ -484,3 +484,154 @@ def test_a_drop_during_the_first_connect_is_not_announced_as_connected(
     # arrived just after; either way the session ends up connected, once.
     recorder.wait_for(lambda e: is_status(SessionState.CONNECTED)(e) and counter.session_count == 1)
     assert session.connected and isinstance(result, bool)
+
+
+# ------------------------------------------------------------------ races
+
+
+def status_events(recorder: Recorder) -> list[ConnectionStatus]:
+    return [e for e in recorder.events if isinstance(e, ConnectionStatus)]
+
+
+def test_disconnect_during_a_reconnect_wait_ends_everything_at_once(
+    session: TradingSession, sim_folder: str, counter: Any, recorder: Recorder
+) -> None:
+    connect(session, sim_folder, reconnect_interval=30)
+    mark = recorder.mark()
+    counter.faults.drop_connections()
+    recorder.wait_for(is_status(SessionState.RECONNECTING, attempt=1), after=mark)
+    t0 = time.monotonic()
+    session.disconnect()
+    assert time.monotonic() - t0 < 1.0
+    assert reconnect_threads() == [] and session.trader is None
+    assert session.state is SessionState.DISCONNECTED
+    assert status_events(recorder)[-1].state is SessionState.DISCONNECTED
+    assert counter.session_count == 0
+
+
+def test_disconnect_during_the_first_connect_wins(
+    counter: Any, sim_folder: str, no_leaked_threads: None, recorder: Recorder
+) -> None:
+    from app.services.sim import SimXtQuantTrader
+
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowTrader(SimXtQuantTrader):
+        def connect(self) -> int:
+            entered.set()
+            release.wait(TIMEOUT)
+            return super().connect()
+
+    session = TradingSession("sim", trader_factory=SlowTrader)
+    session.add_listener(recorder)
+    results: list[bool] = []
+    connecting = threading.Thread(
+        target=lambda: results.append(
+            session.connect(sim_folder, ACCOUNT_ID, reconnect_interval=INTERVAL)
+        )
+    )
+    connecting.start()
+    assert entered.wait(TIMEOUT)
+    session.disconnect()  # e.g. the trader clicks 断开 while 连接中
+    release.set()
+    connecting.join(TIMEOUT)
+    assert results == [False]
+    assert session.state is SessionState.DISCONNECTED and session.trader is None
+    assert status_events(recorder)[-1].state is SessionState.DISCONNECTED
+    assert counter.session_count == 0 and reconnect_threads() == []
+    session.disconnect()
+
+
+def test_connect_twice_keeps_one_connection_and_no_extra_threads(
+    session: TradingSession, sim_folder: str, counter: Any
+) -> None:
+    connect(session, sim_folder)
+    first = session.trader
+    threads_connected = threading.active_count()
+    connect(session, sim_folder)  # again: the first connection is closed first
+    assert session.trader is not first and counter.session_count == 1
+    assert threading.active_count() == threads_connected
+
+    barrier = threading.Barrier(2)
+    results: list[bool] = []
+
+    def connect_at_once() -> None:
+        barrier.wait()
+        results.append(session.connect(sim_folder, ACCOUNT_ID, reconnect_interval=INTERVAL))
+
+    callers = [threading.Thread(target=connect_at_once) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(TIMEOUT)
+    assert results == [True, True]
+    assert session.connected and counter.session_count == 1
+    assert threading.active_count() == threads_connected
+    assert reconnect_threads() == []
+
+
+def test_a_failed_attempts_trader_is_ignored_afterwards(
+    counter: Any, sim_folder: str, clock: FakeClock, no_leaked_threads: None, recorder: Recorder
+) -> None:
+    from types import SimpleNamespace
+
+    from app.services.backends import make_trader_factory
+
+    created: list[Any] = []
+    sim_factory = make_trader_factory("sim")
+
+    def factory(path: str, session_id: int) -> Any:
+        created.append(sim_factory(path, session_id))
+        return created[-1]
+
+    session = TradingSession("sim", trader_factory=factory)
+    session.add_listener(recorder)
+    counter.faults.refuse_connections(60)
+    try:
+        assert session.connect(sim_folder, ACCOUNT_ID, reconnect_interval=30) is False
+        (failed,) = created
+        # Late pushes from the trader that failed to connect, while the loop waits.
+        failed.callback.on_stock_order(SimpleNamespace(stock_code="600036.SH", order_id=4242))
+        failed.callback.on_disconnected()
+        assert not recorder.of(records.Order) and not recorder.of(records.Disconnected)
+        assert session.state is SessionState.RECONNECTING
+    finally:
+        session.disconnect()
+
+
+def test_a_push_under_way_from_the_old_trader_lands_before_the_new_connection(
+    session: TradingSession, sim_folder: str, counter: Any, recorder: Recorder
+) -> None:
+    from types import SimpleNamespace
+
+    connect(session, sim_folder)
+    old_callback = session.trader.callback
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(event: Any) -> None:  # a listener busy with the old trader's push
+        if isinstance(event, records.Order) and event.order_id == 4242:
+            entered.set()
+            release.wait(TIMEOUT)
+
+    session.remove_listener(recorder)
+    session.add_listener(slow)
+    session.add_listener(recorder)
+    mark = recorder.mark()
+    pusher = threading.Thread(
+        target=old_callback.on_stock_order,
+        args=(SimpleNamespace(stock_code="600036.SH", order_id=4242),),
+    )
+    pusher.start()
+    assert entered.wait(TIMEOUT)
+    releaser = threading.Timer(0.3, release.set)
+    releaser.start()
+    counter.faults.drop_connections()
+    connected = recorder.wait_for(is_status(SessionState.CONNECTED), after=mark)
+    pusher.join(TIMEOUT)
+    releaser.join(TIMEOUT)
+    after = recorder.events[mark:]
+    stale = next(
+        i for i, e in enumerate(after) if isinstance(e, records.Order) and e.order_id == 4242
+    )
+    assert stale < after.index(connected)
+    session.remove_listener(slow)

@@ -30,7 +30,7 @@ from app.services.miniqmt import (
     use,
 )
 from app.services.sim.config import DEFAULT_HOLDINGS
-from tests.services.conftest import ACCOUNT_ID, TIMEOUT
+from tests.services.conftest import ACCOUNT_ID, SEED_ENTRUST, TIMEOUT
 
 pytestmark = [
     pytest.mark.usefixtures("no_leaked_threads"),
@@ -259,30 +259,16 @@ def test_limit_buy_returns_the_entrust_no_and_shows_in_today_entrusts(
 
     row = entrust(any_user, order_id)
     assert tuple(row) == ENTRUST_KEYS
-    assert row | {"order_sysid": "", "order_time": 0} == {
+    # The doc's example (a filled limit buy) with this order's own code, ids, price and account.
+    assert row == SEED_ENTRUST | {
         "security": "600036",
         "stock_code": "600036.SH",
         "order_id": order_id,
-        "order_sysid": "",
-        "order_time": 0,
-        "order_type": 23,
-        "order_type_name": "买入",
-        "order_volume": 100,
-        "price_type": 50,
-        "price_type_name": "限价",
+        "order_sysid": row["order_sysid"],
+        "order_time": row["order_time"],
         "price": price,
-        "traded_volume": 100,
         "traded_price": price,
-        "order_status": 56,
-        "order_status_name": "已成",
         "status_msg": row["status_msg"],
-        "offset_flag": 48,
-        "offset_flag_name": "买入",
-        "strategy_name": "",
-        "order_remark": "",
-        "direction": 48,
-        "direction_name": "多",
-        "account_type": 2,
         "account_id": ACCOUNT_ID,
     }
     assert isinstance(row["order_sysid"], str) and row["order_sysid"]
@@ -550,7 +536,15 @@ def test_the_default_callback_logs_every_event_in_chinese(
     messages = [r.getMessage() for r in caplog.records if r.name == "app.services.miniqmt"]
     for prefix in ("账户状态信息: ", "委托回调: ", "成交回调: ", "持仓回调: ", "资金回调: "):
         assert any(m.startswith(prefix) for m in messages), prefix
-    assert any("order_status=56 (已成)" in m for m in messages)
+    # easytrader's own line is the prefix, word for word; the details follow.
+    assert any(
+        re.match(r"委托回调: stock_code=600036\.SH, order_status=56, order_sysid=\w+, 已成, ", m)
+        for m in messages
+    )
+    assert any(
+        re.match(rf"成交回调: account_id={ACCOUNT_ID}, stock_code=600036\.SH, order_id=\d+, ", m)
+        for m in messages
+    )
     (line,) = [m for m in messages if m.startswith("下单失败回调: ")]
     assert re.fullmatch(
         rf"下单失败回调: order_id={refused}, error_id=-150, error_msg=.*资金账户已冻结.*", line
@@ -585,7 +579,7 @@ def test_not_connected_is_a_clear_error(call: Any) -> None:
         (("sz600036", 35.5, 100), "证券代码与市场不符"),
         (("600036", 35.5, 150), "100 股的整数倍"),
         (("600036", 35.5, 0), "大于 0"),
-        (("600036", 35.555, 100), "不符合最小价位"),
+        (("600036", 35.555, 100), "委托价格 35.555 不是最小变动价位 0.01 的整数倍"),
         (("600036", -1.0, 100), "委托价格无效"),
         (("600036", 0, 100), "必须大于 0"),
         (("688981", 50.0, 100), "至少 200"),
@@ -597,6 +591,25 @@ def test_invalid_orders_are_refused_before_sending(
     before = len(user.today_entrusts)
     with pytest.raises(ValueError, match=re.escape(message)):
         user.buy(*args)
+    assert len(user.today_entrusts) == before
+
+
+def test_every_problem_of_one_order_is_reported_together(
+    user: MiniqmtTrader, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Off the tick AND not a lot: one ValueError naming both, one ERROR line, nothing sent."""
+    caplog.set_level(logging.INFO)
+    before = len(user.today_entrusts)
+    with pytest.raises(ValueError) as info:
+        user.buy("600036", price=35.555, amount=150)
+    assert str(info.value) == (
+        "600036.SH: 委托价格 35.555 不是最小变动价位 0.01 的整数倍；"
+        "买入数量须为 100 股的整数倍（如 100 或 200）"
+    )
+    assert [p.code for p in info.value.problems] == ["price_off_tick", "volume_not_lot_multiple"]
+    assert info.value.field == "price" and info.value.result is None
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [f"限价买入委托未发送: 股票代码=600036, {info.value}"]
     assert len(user.today_entrusts) == before
 
 

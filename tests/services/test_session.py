@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import gc
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -187,6 +190,37 @@ def test_submit_runs_calls_in_order_on_one_worker_thread(session: TradingSession
     assert session.submit(session.query_asset).result(TIMEOUT).account_id == ACCOUNT_ID
 
 
+def test_a_failure_of_submit_that_nobody_reads_is_logged_with_traceback(
+    session: TradingSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    def boom() -> None:
+        raise RuntimeError("nobody reads me")
+
+    def read_me() -> None:
+        raise RuntimeError("this one is read")
+
+    read = session.submit(read_me)
+    with pytest.raises(RuntimeError, match="this one is read"):
+        read.result(TIMEOUT)
+    del read
+    unread = session.submit(boom)
+    concurrent.futures.wait([unread], TIMEOUT)
+    assert unread.done()
+    del unread
+    deadline = time.monotonic() + TIMEOUT
+    while not any(r.exc_info for r in caplog.records):
+        assert time.monotonic() < deadline, "the unread failure was never logged"
+        gc.collect()
+        time.sleep(0.01)
+    (record,) = [r for r in caplog.records if r.name == "app.services.session" and r.exc_info]
+    assert record.levelno == logging.ERROR
+    assert record.getMessage() == (
+        "后台调用 test_a_failure_of_submit_that_nobody_reads_is_logged_with_traceback"
+        ".<locals>.boom 出错，其结果无人读取"
+    )
+    assert "nobody reads me" in caplog.text and "this one is read" not in caplog.text
+
+
 def test_disconnect_from_the_worker_thread_does_not_deadlock(session: TradingSession) -> None:
     session.submit(session.disconnect).result(TIMEOUT)
     assert session.state is SessionState.DISCONNECTED
@@ -229,12 +263,12 @@ def test_queries_while_reconnecting_say_so(
         (
             ("600036", "buy", 100, xtconstant.MARKET_SZ_FULL_OR_CANCEL),
             "price_type",
-            "不接受报价类型 48",
+            "沪市(SH)不支持报价类型「全额成交或撤销委托」",
         ),
         (
             ("000001", "buy", 100, xtconstant.MARKET_SH_CONVERT_5_LIMIT),
             "price_type",
-            "不接受报价类型 43",
+            "深市(SZ)不支持报价类型「最优五档即时成交剩转限价」",
         ),
         (("600036", "buy", 100, "11"), "price_type", "报价类型无效"),
         (("600036", "hold", 100, 11, 35.5), "side", "买卖方向无效"),
@@ -363,7 +397,36 @@ def test_the_seed_api_raises_on_minus_one_and_logs_the_seed_error_line(
             helper.join(TIMEOUT)
     (line,) = [r for r in caplog.records if r.getMessage().startswith("限价买入委托失败")]
     assert line.levelno == logging.ERROR
-    assert line.getMessage().startswith("限价买入委托失败: 股票代码=600036, 错误码=-1, ")
+    # easytrader's line, word for word (the reason is in the exception and 下单失败回调).
+    assert line.getMessage() == "限价买入委托失败: 股票代码=600036, 错误码=-1"
+
+
+def test_a_silent_minus_one_says_no_reason_came(
+    misbehaving: tuple[TradingSession, type], counter: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, trader_class = misbehaving
+    monkeypatch.setattr(trader_class, "order_stock", lambda self, *args, **kwargs: -1)
+    with pytest.raises(OrderRejected) as info:
+        session.place_order("600036", "buy", 100, xtconstant.FIX_PRICE, ask(counter))
+    assert str(info.value) == (
+        "委托失败: 600036.SH 买入 100 股，柜台返回 -1，0.2 秒内未收到 on_order_error 说明原因"
+    )
+    assert (info.value.result, info.value.error_id, info.value.field) == (-1, None, None)
+
+
+def test_several_wrong_arguments_are_reported_together(session: TradingSession) -> None:
+    with pytest.raises(OrderRejected) as info:
+        session.place_order("600036", "hold", 0, xtconstant.FIX_PRICE, "35.5")
+    assert [p.field for p in info.value.problems] == ["side", "price", "volume"]
+    assert str(info.value) == (
+        "600036.SH: 买卖方向无效: 'hold'（应为 'buy' 或 'sell'）；委托价格必须是数字: '35.5'；"
+        "委托数量必须大于 0"
+    )
+    assert info.value.field == "side"
+    with pytest.raises(OrderRejected) as info:
+        session.place_order("600036", "sell", 150, xtconstant.FIX_PRICE, 35.555)
+    assert [p.code for p in info.value.problems] == ["price_off_tick", "odd_lot_sell"]
+    assert session.query_orders() == []
 
 
 def test_counter_reason_extracts_the_bracketed_reason() -> None:
