@@ -115,6 +115,9 @@ class RecordTableView(QTableView):
         model.modelReset.connect(self._size_columns_once)
         if model.rowCount() > 0:
             self._size_columns_once()
+        elif not self._layout_restored:
+            self.fit_columns()  # headers only until the first rows arrive (Qt's 100 px default
+            # would push an empty table past the window's edge)
 
     def source_model(self) -> QAbstractItemModel | None:
         return self._proxy.sourceModel()

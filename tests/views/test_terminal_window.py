@@ -87,6 +87,17 @@ def test_public_widgets_have_object_and_accessible_names(window):
         assert widget.accessibleName(), name
 
 
+def test_an_empty_entrust_table_fits_the_window(qtbot, window):
+    """A new user's first view: no orders yet, and no column runs past the window's edge."""
+    table = _find(window, QWidget, "entrustTable")
+    assert table.model().rowCount() == 0
+    header = table.horizontalHeader()
+    visible = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    qtbot.waitUntil(lambda: table.viewport().width() > 0, timeout=WAIT_MS)
+    assert sum(header.sectionSize(c) for c in visible) <= table.viewport().width()
+    assert table.horizontalScrollBar().maximum() == 0
+
+
 def test_connect_through_the_panel_fills_balance_and_positions(qtbot, window, terminal):
     panel = _find(window, QWidget, "connectionPanel")
     account = panel.findChild(QLineEdit, "connectionAccount")
