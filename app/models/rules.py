@@ -412,15 +412,21 @@ def price_limits(
     *,
     is_st: bool = False,
     new_listing: bool = False,
+    band: PriceBand | None = None,
 ) -> tuple[float, float] | None:
     """Today's ``(down_limit, up_limit)`` from the previous close, as the exchange computes it.
 
     ``prev_close * (1 ± pct)`` rounded half up to the tick; e.g. 600036 at
     35.50 -> ``(31.95, 39.05)``. None for a new listing's first days or a kind
     without a daily band. ValueError when ``prev_close`` is not positive.
+
+    ``band`` is the instrument's own band where the code alone cannot tell it
+    (an ETF tracking a ChiNext or STAR index moves ±20%, not the ±10% the
+    table gives every fund); it wins over the table and over ``is_st``.
     """
     sec = _security(code)
-    band = price_band(sec, is_st=is_st)
+    if band is None:
+        band = price_band(sec, is_st=is_st)
     if new_listing or band is None:
         return None
     base = to_decimal(prev_close)

@@ -365,6 +365,15 @@ def test_convertible_bonds_move_twenty_percent(code: str):
     assert price_limits(code, 120.5) == (96.4, 144.6)
 
 
+def test_an_instruments_own_band_wins_over_the_table():
+    # 创业板ETF: a fund code (the table says ±10%) tracking a ±20% index
+    assert price_limits("159915", 3.214) == (2.893, 3.535)
+    twenty = PriceBand(Decimal(20), Decimal(20))
+    assert price_limits("159915", 3.214, band=twenty) == (2.571, 3.857)
+    assert price_limits("600036", 35.5, is_st=True, band=twenty) == (28.4, 42.6)
+    assert price_limits("159915", 3.214, band=twenty, new_listing=True) is None
+
+
 def test_no_band_for_new_listing():
     assert price_limits("688981", 50.0, new_listing=True) is None
 

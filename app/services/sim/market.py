@@ -520,7 +520,10 @@ class SimMarket:
         rng = instrument.rng
         instrument.prev_close = prev_close
         limits = price_limits(
-            instrument.stock_code, instrument.price(prev_close), is_st=instrument.spec.is_st
+            instrument.stock_code,
+            instrument.price(prev_close),
+            is_st=instrument.spec.is_st,
+            band=instrument.spec.price_band,
         )
         if limits is None:
             instrument.down_limit = instrument.up_limit = None

@@ -15,6 +15,9 @@ how much its price moves in a day and how deep its book usually is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+
+from app.models.rules import PriceBand
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,11 @@ class SimInstrument:
             standard deviation over a whole trading day, e.g. ``0.02``).
         level_lots: typical size of one level of the five-level book, in
             board lots (手: 100 shares, or 10 张 for bonds).
+        band_pct: the daily band in percent (20 means ±20%) where the code
+            alone cannot tell it, e.g. an ETF tracking a ChiNext or STAR
+            index; None: the band table's (``app.models.rules.PRICE_BANDS``).
+            The market's quotes, the instrument facts and the counter's
+            委托价格超出涨跌停范围 check all take it from here.
     """
 
     stock_code: str
@@ -39,6 +47,7 @@ class SimInstrument:
     is_st: bool = False
     volatility: float = 0.02
     level_lots: int = 200
+    band_pct: float | None = None
 
     def __post_init__(self) -> None:
         if self.prev_close <= 0:
@@ -47,6 +56,18 @@ class SimInstrument:
             raise ValueError(f"{self.stock_code}: 波动率应在 0 与 1 之间, 实际为 {self.volatility}")
         if self.level_lots < 1:
             raise ValueError(f"{self.stock_code}: 盘口挂单手数至少为 1, 实际为 {self.level_lots}")
+        if self.band_pct is not None and not 0 < self.band_pct < 100:
+            raise ValueError(
+                f"{self.stock_code}: 涨跌幅限制应在 0 与 100 之间, 实际为 {self.band_pct}"
+            )
+
+    @property
+    def price_band(self) -> PriceBand | None:
+        """The row's own band (``band_pct``), or None to use the band table."""
+        if self.band_pct is None:
+            return None
+        pct = Decimal(str(self.band_pct))
+        return PriceBand(pct, pct)
 
 
 _I = SimInstrument
@@ -86,10 +107,12 @@ DEFAULT_UNIVERSE: tuple[SimInstrument, ...] = (
     _I("510300.SH", "沪深300ETF", 4.612, volatility=0.011, level_lots=8000),
     _I("510050.SH", "上证50ETF", 3.085, volatility=0.011, level_lots=6000),
     _I("512880.SH", "证券ETF", 1.186, volatility=0.020, level_lots=25000),
-    _I("588000.SH", "科创50ETF", 1.452, volatility=0.024, level_lots=20000),
+    # 科创50ETF and 创业板ETF track STAR / ChiNext indices: ±20%, which their
+    # fund codes do not tell (the band table gives every fund ±10%).
+    _I("588000.SH", "科创50ETF", 1.452, volatility=0.024, level_lots=20000, band_pct=20),
     _I("513100.SH", "纳指ETF", 1.853, volatility=0.014, level_lots=5000),
     _I("518880.SH", "黄金ETF", 9.068, volatility=0.012, level_lots=1500),
-    _I("159915.SZ", "创业板ETF", 3.214, volatility=0.022, level_lots=12000),
+    _I("159915.SZ", "创业板ETF", 3.214, volatility=0.022, level_lots=12000, band_pct=20),
     _I("162411.SZ", "华宝油气LOF", 0.603, volatility=0.016, level_lots=4000),
     # Convertible bonds (可转债, 0.001 元一档, 1 手 = 10 张)
     _I("113052.SH", "兴业转债", 121.472, volatility=0.008, level_lots=300),
