@@ -32,7 +32,8 @@ from app.views.ui_text import tr
 __all__ = ["ConnectionPanel"]
 
 BROKER_UNAVAILABLE = (
-    "券商模式需要 Windows 上已登录（极简模式）的 QMT 客户端和 xtquant 的原生组件，"
+    "券商模式需要 Windows 上以极简模式/独立交易模式登录的 QMT 客户端"
+    "和 xtquant 的原生组件，"
     "本机无法使用；请用模拟柜台。"
 )
 

@@ -169,11 +169,12 @@ EN: Final[Mapping[str, str]] = MappingProxyType(
             "The connection dropped; reconnecting by itself (see the status bar)"
         ),
         (
-            "券商模式需要 Windows 上已登录（极简模式）的 QMT 客户端和 xtquant 的原生组件，"
+            "券商模式需要 Windows 上以极简模式/独立交易模式登录的 QMT 客户端"
+            "和 xtquant 的原生组件，"
             "本机无法使用；请用模拟柜台。"
         ): (
-            "Broker mode needs Windows with a QMT client logged in with 极简模式 and "
-            "xtquant's native part, which this machine lacks; use the simulator."
+            "Broker mode needs Windows with a QMT client logged in with 极简模式/独立交易模式 "
+            "and xtquant's native part, which this machine lacks; use the simulator."
         ),
         (
             "模拟柜台：内置的纸面账户，行情为模拟，成交按交易所规则撮合，数据保存在上面的文件夹里。"

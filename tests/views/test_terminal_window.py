@@ -318,7 +318,7 @@ def test_broker_choice_without_xtquant_says_what_to_do(qtbot, window, terminal):
     qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
     text = panel.error_label.text()
     assert panel.error_label.isVisible()
-    assert "Windows" in text and "极简模式" in text and "模拟柜台" in text
+    assert "Windows" in text and "极简模式/独立交易模式" in text and "模拟柜台" in text
     assert text.count("。") == 1
     assert not terminal.connection.busy and terminal.session is None
 
