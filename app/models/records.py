@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Self
 from app.models.names import CANCELABLE_STATUSES, FINAL_STATUSES
 
 __all__ = [
+    "AccountSnapshot",
     "AccountStatus",
     "Asset",
     "CancelError",
@@ -261,4 +262,22 @@ class Connected(Record):
 class Disconnected(Record):
     """Marker: the counter dropped the connection at ``time`` (epoch seconds)."""
 
+    time: float = field(default_factory=_time.time)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """Everything queried at once: the account as the counter sees it now.
+
+    The session publishes one after every (re)connect, before its CONNECTED
+    status (and `RefreshAccount` returns one for the user's 刷新), so that a
+    view *replaces* its tables with it: rows the counter no longer has (a
+    position sold out while away) disappear. A part the counter did not
+    answer is ``None``: keep what is shown for it.
+    """
+
+    asset: Asset | None = None
+    positions: tuple[Position, ...] | None = ()
+    orders: tuple[Order, ...] | None = ()
+    trades: tuple[Trade, ...] | None = ()
     time: float = field(default_factory=_time.time)

@@ -21,6 +21,10 @@ assetChanged          the latest Asset of the drain
 quotesChanged         list[Quote] (only the latest quote per code)
 connectionStatusChanged  the latest ConnectionStatus of the drain
 accountStatusChanged  the latest AccountStatus
+accountSnapshot       the latest AccountSnapshot (the session's resync after a
+                      (re)connect); emitted before the kinds below, and the
+                      Asset/Position events that arrived before it in the same
+                      drain are left out of assetChanged/positionsChanged
 orderErrors / cancelErrors  list[OrderError] / list[CancelError]
 orderError / cancelError    each OrderError / CancelError (one emit per error; rare)
 orderResponses / cancelResponses  list[OrderResponse] / list[CancelOrderResponse]
@@ -64,7 +68,12 @@ _KIND_BY_NAME = {
     "CancelOrderResponse": "cancel_response",
     "Disconnected": "disconnected",
     "Connected": "connected",
+    "AccountSnapshot": "snapshot",
 }
+
+#: Kinds whose events a later snapshot of the same drain supersedes (the snapshot
+#: replaces them; applied after it, an older position could bring back a sold row).
+_SUPERSEDED_BY_SNAPSHOT = frozenset({"asset", "position"})
 
 
 class SessionBridge(QObject):
@@ -85,6 +94,7 @@ class SessionBridge(QObject):
     quotesChanged = Signal(list)
     connectionStatusChanged = Signal(object)
     accountStatusChanged = Signal(object)
+    accountSnapshot = Signal(object)
     orderErrors = Signal(list)
     cancelErrors = Signal(list)
     orderError = Signal(object)
@@ -214,8 +224,11 @@ class SessionBridge(QObject):
     def _emit(self, batch: list) -> None:
         groups: dict[str, list] = {}
         kind_of = self._kind
-        for event in batch:
-            kind = kind_of(type(event))
+        kinds = [kind_of(type(event)) for event in batch]
+        last_snapshot = max((i for i, k in enumerate(kinds) if k == "snapshot"), default=-1)
+        for i, (event, kind) in enumerate(zip(batch, kinds, strict=True)):
+            if i < last_snapshot and kind in _SUPERSEDED_BY_SNAPSHOT:
+                continue
             group = groups.get(kind)
             if group is None:
                 groups[kind] = [event]
@@ -227,6 +240,7 @@ class SessionBridge(QObject):
             ("connected", lambda g: [self.connected.emit(e) for e in g]),
             ("disconnected", lambda g: [self.disconnected.emit(e) for e in g]),
             ("account_status", lambda g: self.accountStatusChanged.emit(g[-1])),
+            ("snapshot", lambda g: self.accountSnapshot.emit(g[-1])),
             ("asset", lambda g: self.assetChanged.emit(g[-1])),
             ("position", self.positionsChanged.emit),
             ("order", self.ordersChanged.emit),

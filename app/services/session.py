@@ -14,8 +14,9 @@ the broker through a `TradingSession`. It
   stopped), ``reconnect_interval`` seconds apart, at most
   ``max_reconnect_attempts`` times (0 = forever), then `SessionState.GAVE_UP`;
   `stop_reconnect()` ends the loop at once, even mid-wait;
-- after every (re)connect re-queries asset, positions, orders and trades and
-  publishes them, so views catch up with what happened while away;
+- after every (re)connect re-queries asset, positions, orders and trades once and
+  publishes them as one `records.AccountSnapshot` (before the CONNECTED status),
+  so views replace their tables with what happened while away;
 - publishes a `ConnectionStatus` on every change (no Qt here);
 - validates orders with the market rules before anything is sent;
 - runs any blocking call off the caller's thread with `submit()` (one ordered
@@ -737,24 +738,34 @@ class TradingSession:
             self._fanout.forward("on_connected")
 
     def _resync(self, trader: Any, account: StockAccount) -> None:
-        """Query everything and publish it, so views show what happened while away."""
+        """Query everything once and publish it as ONE `records.AccountSnapshot`.
+
+        Listeners replace their view of the account with it (so rows the counter
+        no longer has disappear), which is why it is one event, not a record per
+        row. A query that fails or gets no answer leaves its part ``None``.
+        """
         steps: list[tuple[str, Callable[[], Any], Callable[[Any], Any]]] = [
             ("资产", lambda: trader.query_stock_asset(account), records.Asset.from_xt),
             ("持仓", lambda: trader.query_stock_positions(account), records.Position.from_xt),
             ("委托", lambda: trader.query_stock_orders(account, False), records.Order.from_xt),
             ("成交", lambda: trader.query_stock_trades(account), records.Trade.from_xt),
         ]
+        parts: list[Any] = []
         for what, query, convert in steps:
+            part: Any = None
             try:
                 result = query()
                 if result is None:
                     logger.warning("同步%s时柜台未返回数据", what)
-                    continue
-                items = result if isinstance(result, list | tuple) else [result]
-                for item in items:
-                    self._fanout.publish(convert(item))
+                elif what == "资产":
+                    part = convert(result)
+                else:
+                    items = result if isinstance(result, list | tuple) else [result]
+                    part = tuple(convert(item) for item in items)
             except Exception:
                 logger.exception("同步%s失败", what)
+            parts.append(part)
+        self._fanout.publish(records.AccountSnapshot(*parts))
 
     # ------------------------------------------------------------------ reconnect
     def _on_lost(self, generation: int) -> None:

@@ -2,7 +2,9 @@
 
 ``set_code(code)`` subscribes the code's quotes through ``MarketData.subscribe``
 with the bridge's ``enqueue`` as callback (quotes then arrive batched on the
-GUI thread via ``SessionBridge.quotesChanged`` -> ``on_quotes``) and loads
+GUI thread via ``SessionBridge.quotesChanged`` -> ``on_quotes``); the
+subscribe and unsubscribe calls run off the GUI thread through ``submit``
+(the session's worker; see ``QuoteSubscription``), and loads
 today's ticks (``MarketData.history``) off the GUI thread. The chart reads
 ``times`` / ``prices`` / ``volumes`` and redraws on ``historyReset`` /
 ``historyAppended`` (pyqtgraph habit: ``setData`` on a created item).
@@ -24,6 +26,7 @@ from app.viewmodels.formatting import (
     price_decimals,
     sign_color,
 )
+from app.viewmodels.quote_subscription import QuoteSubscription, Submit
 from app.viewmodels.trading_operations import BackgroundCaller
 
 log = logging.getLogger(__name__)
@@ -40,14 +43,16 @@ class QuoteViewModel(QObject):
 
     def __init__(self, market=None, subscriber: Callable | None = None,
                  parent: QObject | None = None, *, lookup: BackgroundCaller | None = None,
+                 submit: Callable[[], Submit | None] | None = None,
                  max_points: int = 20_000) -> None:
         super().__init__(parent)
+        self._subscription = QuoteSubscription(submit, self, what="所选证券的行情")
+        self._subscription.failed.connect(self._set_error)
         self._market = market
         self._subscriber = subscriber  # bridge.enqueue
         self._lookup = lookup
         self._max_points = max_points
         self._code = ""
-        self._token = None
         self._quote = None
         self._times: list[float] = []
         self._prices: list[float] = []
@@ -93,19 +98,11 @@ class QuoteViewModel(QObject):
         if not code or self._market is None:
             return
         if self._subscriber is not None:
-            try:
-                self._token = self._market.subscribe([code], self._subscriber)
-            except Exception as exc:
-                self._set_error(str(exc))
+            self._subscription.set(self._market, [code], self._subscriber)
         self._load(code)
 
     def _unsubscribe(self) -> None:
-        if self._token is not None and self._market is not None:
-            try:
-                self._market.unsubscribe(self._token)
-            except Exception:
-                log.debug("unsubscribe failed", exc_info=True)
-        self._token = None
+        self._subscription.clear()
 
     def _load(self, code: str) -> None:
         market = self._market

@@ -21,17 +21,24 @@ attribute                 what it is
 Flow: bridge ``ordersChanged`` -> entrust ``apply_batch``; ``tradesChanged`` ->
 trades; ``positionsChanged`` -> positions + ticket; ``assetChanged`` -> balance
 + ticket; ``quotesChanged`` -> positions' last price, ticket, quote, day P&L;
-``connectionStatusChanged`` -> status + connection, and on every (re)connect a
-``RefreshAccount`` resyncs every table (``reset``). Order and cancel errors go
-to their entrust row, the status bar and the log.
+``connectionStatusChanged`` -> status + connection; ``accountSnapshot`` (the
+session queries everything once after every (re)connect and publishes it
+before CONNECTED) -> every table's ``reset``, so rows the counter no longer
+has disappear. ``refresh()`` (the user's 刷新/F5) runs ``RefreshAccount`` and
+applies its snapshot the same way. Order and cancel errors go to their
+entrust row, the status bar and the log.
 
 Quotes: a session's ``market`` exists only once it is connected (a simulator
 session learns its folder in ``connect``), so the market is attached here
 when the session reports CONNECTED (and at once when it already has one):
 the ticket and the quote panel get it, the holdings' codes are subscribed
 and their current quotes fetched off the GUI thread, so the day's P&L does
-not wait for the next tick. After the first snapshot the ticket gets a code
-to show (the last one used, else the first holding).
+not wait for the next tick. No xtquant call runs on the GUI thread: reading
+``session.market`` (which imports ``xtdata`` with a real broker) and every
+``subscribe``/``unsubscribe`` run on the session's worker
+(``TradingSession.submit``); their answers come back by queued signals.
+After the first snapshot the ticket gets a code to show (the last one used,
+else the first holding).
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from app.viewmodels.entrust_table_model import EntrustTableModel
 from app.viewmodels.log_table_model import LogTableModel, make_log_proxy
 from app.viewmodels.order_ticket_view_model import OrderTicketViewModel
 from app.viewmodels.position_table_model import PositionTableModel
+from app.viewmodels.quote_subscription import QuoteSubscription
 from app.viewmodels.quote_view_model import QuoteViewModel
 from app.viewmodels.record_table_model import make_proxy
 from app.viewmodels.status_view_model import StatusViewModel, state_name
@@ -84,12 +92,11 @@ class TerminalViewModel(QObject):
         self._settings = settings
         self._session = None
         self._market = None
-        self._quote_token = None
-        self._quote_market = None
-        self._was_connected = False
+        self._market_generation = 0
         self.bridge = SessionBridge(parent=self)
         self.runner = OperationRunner(parent=self)
         self.lookup = BackgroundCaller(self)
+        self._holdings = QuoteSubscription(self._session_submit, self, what="持仓行情")
 
         self.balance_model = BalanceTableModel(self, lang=lang)
         self.position_model = PositionTableModel(self, lang=lang)
@@ -112,7 +119,7 @@ class TerminalViewModel(QObject):
         self.ticket = OrderTicketViewModel(self.runner, parent=self, lookup=self.lookup, lang=lang)
         self.cancel = CancelViewModel(self.runner, self.entrust_model, self, lang=lang)
         self.quote = QuoteViewModel(subscriber=self.bridge.enqueue, parent=self,
-                                    lookup=self.lookup)
+                                    lookup=self.lookup, submit=self._session_submit)
         self._wire()
         if session is not None:
             self.use_session(session)
@@ -126,6 +133,7 @@ class TerminalViewModel(QObject):
         b.assetChanged.connect(self._on_asset)
         b.quotesChanged.connect(self._on_quotes)
         b.connectionStatusChanged.connect(self._on_status)
+        b.accountSnapshot.connect(self._on_snapshot)
         b.orderError.connect(self._on_order_error)
         b.cancelError.connect(self._on_cancel_error)
         b.disconnected.connect(self._on_disconnected)
@@ -158,15 +166,44 @@ class TerminalViewModel(QObject):
         if self.runner.session is not session:
             self.runner.set_session(session)
         self.status.set_session(session)
-        self._attach_market(self._session_market())  # None until a simulator session connects
+        self._fetch_market()  # None until a simulator session connects
         self.sessionChanged.emit(session)
 
-    def _session_market(self):
+    def _session_submit(self):
+        """``submit`` of the current session (its one worker thread), or None."""
+        session = self._session
+        return getattr(session, "submit", None) if session is not None else None
+
+    def _fetch_market(self) -> None:
+        """Read ``session.market`` on the session's worker (the first read imports
+        xtdata with a real broker), then attach it here on the GUI thread."""
+        session, submit = self._session, self._session_submit()
+        if session is None or submit is None:
+            return
+        self._market_generation += 1
+        generation = self._market_generation
+
+        def read(s=session):
+            try:
+                return s.market
+            except Exception as exc:  # e.g. xtdata cannot load on this machine
+                log.warning("行情不可用：%s", exc)
+                return None
+
+        def attach(market) -> None:
+            if generation == self._market_generation and session is self._session:
+                self._attach_market(market)
+
+        self._on_worker(submit, read, attach)
+
+    def _on_worker(self, submit, fn, on_result) -> None:
+        """Run ``fn()`` with ``submit`` (off the GUI thread); ``on_result`` in the GUI thread."""
         try:
-            return getattr(self._session, "market", None)
-        except Exception as exc:  # e.g. xtdata cannot load on this machine
-            log.warning("行情不可用：%s", exc)
-            return None
+            future = submit(fn)
+        except Exception:  # the session's worker is gone (shutdown)
+            log.debug("无法在后台读取行情", exc_info=True)
+            return
+        self.lookup.relay(future, on_result=on_result)
 
     def _attach_market(self, market) -> None:
         """Give the ticket, the quote panel and the holdings ``market`` (None detaches)."""
@@ -223,12 +260,13 @@ class TerminalViewModel(QObject):
     def _on_status(self, status) -> None:
         self.status.set_status(status)
         self.connection.on_status(status)
-        connected = state_name(status.state) == "CONNECTED"
-        if connected:
-            self._attach_market(self._session_market())
-        if connected and not self._was_connected:
-            self.refresh()
-        self._was_connected = connected
+        if state_name(status.state) == "CONNECTED":
+            self._fetch_market()
+
+    @Slot(object)
+    def _on_snapshot(self, snapshot) -> None:
+        """The session's resync after a (re)connect: replace every table with it."""
+        self._apply_snapshot(snapshot)
 
     @Slot(object)
     def _on_order_error(self, error) -> None:
@@ -269,16 +307,12 @@ class TerminalViewModel(QObject):
         The fetched quotes go through the bridge like any tick, so the last
         price and the day's P&L are right before the market moves again.
         """
-        self._unsubscribe_positions()
         market = self._market
         if market is None or not codes:
+            self._holdings.clear()
             return
         codes = list(codes)
-        try:
-            self._quote_token = market.subscribe(codes, self.bridge.enqueue)
-            self._quote_market = market
-        except Exception:
-            log.warning("无法订阅持仓行情", exc_info=True)
+        self._holdings.set(market, codes, self.bridge.enqueue)
         enqueue = self.bridge.enqueue
 
         def seed() -> None:
@@ -291,13 +325,7 @@ class TerminalViewModel(QObject):
         self.lookup.call(seed)
 
     def _unsubscribe_positions(self) -> None:
-        if self._quote_token is not None and self._quote_market is not None:
-            try:
-                self._quote_market.unsubscribe(self._quote_token)
-            except Exception:
-                log.debug("unsubscribe failed", exc_info=True)
-        self._quote_token = None
-        self._quote_market = None
+        self._holdings.clear()
 
     def _update_day_profit(self) -> None:
         self.balance_model.set_day_profit(
@@ -314,16 +342,21 @@ class TerminalViewModel(QObject):
     def _apply_snapshot(self, snap: AccountSnapshot) -> None:
         # The snapshot replaces the tables; events still queued behind it are
         # applied on top by apply_batch, whose merge rule keeps final statuses.
-        self.balance_model.reset([snap.asset] if snap.asset is not None else [])
-        self.position_model.reset(snap.positions)
-        self.entrust_model.reset(snap.orders)
-        self.trade_model.reset(snap.trades)
-        self.ticket.set_positions(snap.positions)
-        self.ticket.set_asset(snap.asset)
+        # A part the counter did not answer (None) keeps what is shown.
+        if snap.asset is not None:
+            self.balance_model.reset([snap.asset])
+            self.ticket.set_asset(snap.asset)
+        if snap.positions is not None:
+            self.position_model.reset(list(snap.positions))
+            self.ticket.set_positions(list(snap.positions))
+        if snap.orders is not None:
+            self.entrust_model.reset(list(snap.orders))
+        if snap.trades is not None:
+            self.trade_model.reset(list(snap.trades))
         self._update_day_profit()
-        self._choose_first_code(snap.positions)
-        log.info("已同步账户：%d 笔持仓，%d 笔委托，%d 笔成交",
-                 len(snap.positions), len(snap.orders), len(snap.trades))
+        self._choose_first_code(self.position_model.records())
+        log.info("已同步账户：%d 笔持仓，%d 笔委托，%d 笔成交", self.position_model.rowCount(),
+                 self.entrust_model.rowCount(), self.trade_model.rowCount())
         self.refreshed.emit()
 
     def _refresh_failed(self, message: str) -> None:

@@ -23,6 +23,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from app.models.records import AccountSnapshot
+
 log = logging.getLogger(__name__)
 
 
@@ -33,16 +35,6 @@ class CancelOutcome:
     order_id: int
     success: bool
     message: str = ""
-
-
-@dataclass(frozen=True)
-class AccountSnapshot:
-    """Everything ``RefreshAccount`` re-queried, for a full resync of the tables."""
-
-    asset: Any
-    positions: list
-    orders: list
-    trades: list
 
 
 class Operation:
@@ -134,8 +126,8 @@ class RefreshAccount(Operation):
     name = "刷新账户"
 
     def run(self, session) -> AccountSnapshot:
-        return AccountSnapshot(session.query_asset(), list(session.query_positions()),
-                               list(session.query_orders()), list(session.query_trades()))
+        return AccountSnapshot(session.query_asset(), tuple(session.query_positions()),
+                               tuple(session.query_orders()), tuple(session.query_trades()))
 
 
 @dataclass(frozen=True)
@@ -323,7 +315,12 @@ class BackgroundCaller(QObject):
 
     def call(self, fn: Callable[..., Any], *args, on_result: Callable[[Any], None] | None = None,
              on_error: Callable[[str], None] | None = None) -> Future:
-        future = self._pool.submit(fn, *args)
+        return self.relay(self._pool.submit(fn, *args), on_result=on_result, on_error=on_error)
+
+    def relay(self, future: Future, *, on_result: Callable[[Any], None] | None = None,
+              on_error: Callable[[str], None] | None = None) -> Future:
+        """Deliver the outcome of a future run elsewhere (e.g. ``TradingSession.submit``)
+        to ``on_result``/``on_error`` in the GUI thread, as ``call`` does."""
         callbacks = (on_result, on_error)
 
         def relay(f: Future) -> None:

@@ -185,3 +185,29 @@ def test_unknown_events_are_not_lost(qtbot):
     bridge.otherEvents.connect(seen.extend)
     bridge.enqueue("something else")
     qtbot.waitUntil(lambda: seen == ["something else"], timeout=2000)
+
+
+def test_a_snapshot_has_its_signal_first_and_supersedes_older_asset_and_positions(qapp):
+    from app.models.records import AccountSnapshot
+
+    bridge = SessionBridge(autostart=False)
+    receiver = Receiver(bridge)
+    order_of_signals: list[str] = []
+    snapshots: list = []
+    bridge.accountSnapshot.connect(lambda s: (order_of_signals.append("snapshot"),
+                                              snapshots.append(s)))
+    bridge.positionsChanged.connect(lambda _p: order_of_signals.append("positions"))
+    bridge.ordersChanged.connect(lambda _o: order_of_signals.append("orders"))
+    sold = Position(stock_code="000001.SZ", volume=100)  # older than the snapshot
+    snapshot = AccountSnapshot(Asset(cash=2.0), (Position(stock_code="600036.SH", volume=100),),
+                               (Order(order_id=1),), ())
+    newer = Position(stock_code="600036.SH", volume=200)
+    bridge.enqueue_many([Asset(cash=1.0), sold, Order(order_id=1), snapshot, newer,
+                         Order(order_id=2)])
+    assert bridge.drain() == 6
+    assert snapshots == [snapshot]
+    assert order_of_signals == ["snapshot", "positions", "orders"]
+    assert receiver.positions == [newer]      # `sold` is superseded by the snapshot
+    assert receiver.assets == []              # so is the older asset
+    assert [o.order_id for o in receiver.orders] == [1, 2]  # orders merge by their own rule
+    assert len(receiver.batches[0]) == 6      # eventsBatch still carries everything

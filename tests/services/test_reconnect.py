@@ -192,16 +192,16 @@ def test_drop_reconnects_with_a_fresh_trader_and_resyncs(
     assert first_trader.session != session.trader.session
     assert connected.attempt == 0 and connected.next_retry_at is None
     after = recorder.events[mark:]
-    resynced_orders = {e.order_id for e in after if isinstance(e, records.Order)}
-    assert {before_drop, away} <= resynced_orders
-    assert any(isinstance(e, records.Asset) for e in after)
-    assert {e.stock_code for e in after if isinstance(e, records.Position)} >= {"600036.SH"}
-    assert any(isinstance(e, records.Trade) and e.order_id == before_drop for e in after)
+    snapshots = [e for e in after if isinstance(e, records.AccountSnapshot)]
+    assert len(snapshots) == 1  # one resync, published before CONNECTED
+    (snapshot,) = snapshots
+    assert snapshot.asset is not None and snapshot.asset.account_id == ACCOUNT_ID
+    assert {before_drop, away} <= {o.order_id for o in snapshot.orders}
+    assert "600036.SH" in {p.stock_code for p in snapshot.positions}
+    assert any(t.order_id == before_drop for t in snapshot.trades)
     assert any(isinstance(e, records.Connected) for e in after)
     # Resync comes before the CONNECTED status, so views are current when it arrives.
-    assert after.index(connected) > max(
-        i for i, e in enumerate(after) if isinstance(e, records.Order)
-    )
+    assert after.index(snapshot) < after.index(connected)
     assert session.query_asset().account_id == ACCOUNT_ID
 
 
@@ -377,7 +377,7 @@ def test_a_drop_right_after_reconnecting_is_retried(
     def drop_during_resync(event: Any) -> None:
         # The first resync record after the drop: the new trader is up, drop it too.
         if (
-            isinstance(event, records.Asset)
+            isinstance(event, records.AccountSnapshot)
             and session.state is SessionState.RECONNECTING
             and not dropped_again.is_set()
         ):
@@ -473,7 +473,7 @@ def test_a_drop_during_the_first_connect_is_not_announced_as_connected(
     dropped = threading.Event()
 
     def drop_during_first_sync(event: Any) -> None:
-        if isinstance(event, records.Asset) and not dropped.is_set():
+        if isinstance(event, records.AccountSnapshot) and not dropped.is_set():
             dropped.set()
             counter.faults.drop_connections()
 

@@ -122,9 +122,16 @@ def test_connect_publishes_connecting_then_connected(
     assert states == [SessionState.CONNECTING, SessionState.CONNECTED]
     assert session.status.state is SessionState.CONNECTED
     assert session.status.account_id == ACCOUNT_ID
-    # The initial sync publishes the account before CONNECTED.
+    # The initial sync publishes the account as ONE snapshot, before CONNECTED.
     kinds = [type(e) for e in recorder.events]
-    assert kinds.index(records.Asset) < kinds.index(ConnectionStatus, 1)
+    assert kinds.count(records.AccountSnapshot) == 1
+    assert kinds.index(records.AccountSnapshot) < kinds.index(ConnectionStatus, 1)
+    assert not {records.Asset, records.Position, records.Order, records.Trade} & set(kinds)
+    (snapshot,) = recorder.of(records.AccountSnapshot)
+    assert snapshot.asset is not None and snapshot.asset.account_id == ACCOUNT_ID
+    assert snapshot.asset == session.query_asset()
+    assert snapshot.positions == tuple(session.query_positions())
+    assert snapshot.orders == () and snapshot.trades == ()
     assert records.Connected in kinds
 
 

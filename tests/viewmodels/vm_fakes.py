@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from app.models.quote import InstrumentInfo, Quote
-from app.models.records import Asset, Order, Position, Trade
+from app.models.records import AccountSnapshot, Asset, Order, Position, Trade
 from app.services.session import CancelResult, ConnectionStatus, OrderRejected, SessionState
 
 ACCOUNT = "88000001"
@@ -61,28 +61,39 @@ def asset(cash: float = 1_000_000.0) -> Asset:
 
 
 class FakeMarket:
+    """``calls`` records (method, thread ident) of every call, for the no-GUI-thread tests."""
+
     def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
         self.subscriptions: dict[int, tuple[list[str], object]] = {}
         self._tokens = itertools.count(1)
         self.prices = {code: info.prev_close for code, info in INSTRUMENTS.items()}
 
+    def _record(self, method: str) -> None:
+        self.calls.append((method, threading.get_ident()))
+
     def instrument(self, code: str) -> InstrumentInfo:
+        self._record("instrument")
         if code not in INSTRUMENTS:
             raise KeyError(f"行情中没有 {code}")
         return INSTRUMENTS[code]
 
     def quote(self, code: str) -> Quote:
+        self._record("quote")
         return make_quote(code, self.prices[code])
 
     def subscribe(self, codes, fn) -> int:
+        self._record("subscribe")
         token = next(self._tokens)
         self.subscriptions[token] = (list(codes), fn)
         return token
 
     def unsubscribe(self, token: int) -> None:
+        self._record("unsubscribe")
         self.subscriptions.pop(token, None)
 
     def history(self, code: str):
+        self._record("history")
         return [(1_700_000_000 + i, self.prices[code], 100) for i in range(3)]
 
     def push(self, code: str, last: float, t: int) -> None:
@@ -114,6 +125,17 @@ class FakeSession:
         self.positions: list[Position] = [position()]
         self.trades: list[Trade] = []
         self.asset = asset()
+        self.queries: list[str] = []
+
+    def snapshot(self) -> AccountSnapshot:
+        """What the real session publishes after every (re)connect, before CONNECTED."""
+        return AccountSnapshot(self.asset, tuple(self.positions), tuple(self.orders),
+                               tuple(self.trades))
+
+    def reconnected(self) -> None:
+        """A (re)connect as the real session announces it, from another thread."""
+        self.status = ConnectionStatus(SessionState.CONNECTED, ACCOUNT)
+        self.emit_from_thread(self.snapshot(), self.status)
 
     # listeners --------------------------------------------------------------
     def add_listener(self, fn) -> None:
@@ -151,7 +173,7 @@ class FakeSession:
                                reconnect_interval, max_reconnect_attempts)
         if self.connect_result:
             self.status = ConnectionStatus(SessionState.CONNECTED, stock_account, miniqmt_path)
-            self.emit(self.status)
+            self.emit(self.snapshot(), self.status)
         return self.connect_result
 
     def disconnect(self) -> None:
@@ -177,13 +199,17 @@ class FakeSession:
         return CancelResult(True, "success", order_id)
 
     def query_asset(self):
+        self.queries.append("asset")
         return self.asset
 
     def query_positions(self):
+        self.queries.append("positions")
         return list(self.positions)
 
     def query_orders(self, cancelable_only=False):
+        self.queries.append("orders")
         return list(self.orders)
 
     def query_trades(self):
+        self.queries.append("trades")
         return list(self.trades)

@@ -63,11 +63,13 @@ def counter(terminal, sim_path) -> SimCounter:
 
 
 def connect(qtbot, window: MainWindow, terminal: Terminal) -> None:
-    """Connect through the panel's button and wait for the first account snapshot."""
+    """Connect through the panel's button and wait for the first account snapshot
+    and for the market (read on the session's worker once connected)."""
     button = window.connection_panel.connect_button
     with qtbot.waitSignal(terminal.dataLoaded, timeout=WAIT_MS):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: terminal.connection.connected, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: terminal.market is not None, timeout=WAIT_MS)
 
 
 @pytest.fixture
