@@ -39,14 +39,18 @@ class DemoOrders(QObject):
     def start(self) -> None:
         if self._started:
             return
-        self._started = True
         terminal = self.terminal
         session = terminal.session
-        market = terminal.market
-        if session is None or market is None or not str(session.backend).startswith("sim"):
+        if session is None or not str(session.backend).startswith("sim"):
+            self._started = True
             log.warning("演示委托只用于模拟柜台，已跳过")
             self.finished.emit()
             return
+        if terminal.market is None:
+            # the market attaches a moment after the account snapshot (read off the GUI thread)
+            terminal.vm.marketAttached.connect(self._start_when_market_attached)
+            return
+        self._started = True
         # an hour of simulated trading first, so the intraday chart has a shape
         path = session.miniqmt_path
         terminal.runner.run(
@@ -54,6 +58,13 @@ class DemoOrders(QObject):
             lambda _r: self._place(),
             lambda msg: (log.warning("演示：推进行情失败：%s", msg), self._place()),
         )
+
+    @Slot(object)
+    def _start_when_market_attached(self, market) -> None:
+        if market is None:
+            return
+        self.terminal.vm.marketAttached.disconnect(self._start_when_market_attached)
+        self.start()
 
     def _place(self) -> None:
         terminal = self.terminal

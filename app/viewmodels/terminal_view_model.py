@@ -81,6 +81,7 @@ class TerminalViewModel(QObject):
     sessionChanged = Signal(object)
     refreshed = Signal()             # the tables were resynced from the counter
     refreshFailed = Signal(str)
+    marketAttached = Signal(object)  # the session's MarketData (or None) reached the viewmodels
 
     def __init__(self, session_provider: Callable[[str], object] | None = None,
                  settings: QSettings | None = None, parent: QObject | None = None, *,
@@ -214,6 +215,7 @@ class TerminalViewModel(QObject):
         self.ticket.set_market_data(market)
         self.quote.set_market(market, self.bridge.enqueue)
         self._subscribe_positions(self.position_model.codes())
+        self.marketAttached.emit(market)
 
     # ------------------------------------------------------------------ bridge slots
     @Slot(list)

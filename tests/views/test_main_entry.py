@@ -54,6 +54,28 @@ def test_screenshot_renders_the_loaded_window(tmp_path):
     assert (image.width(), image.height()) == (1366, 768)
 
 
+def test_demo_places_its_orders_once_the_market_has_attached(tmp_path):
+    """--demo waits for the quotes (attached off the GUI thread after connect), then trades."""
+    from app.services.backends import DEFAULT_SIM_ACCOUNT
+    from app.services.sim import SimConfig, SimCounter
+
+    folder = tmp_path / "demo"
+    result = _run(
+        "--sim", "--path", str(folder), "--settings", str(tmp_path / "s.ini"),
+        "--demo", "--screenshot", str(tmp_path / "demo.png"), tmp_path=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "已跳过" not in result.stderr
+    counter = SimCounter.open(folder, SimConfig(auto_run=False))
+    try:
+        orders = counter.query_orders(DEFAULT_SIM_ACCOUNT)
+    finally:
+        counter.close()
+    assert sorted(o.stock_code for o in orders) == [
+        "000001.SZ", "300750.SZ", "600036.SH", "601318.SH",
+    ]  # fmt: skip
+
+
 def test_bad_size_is_refused_with_a_sentence(tmp_path):
     result = _run("--size", "big", tmp_path=tmp_path)
     assert result.returncode == 2
