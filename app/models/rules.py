@@ -293,6 +293,11 @@ TICK_SIZES: Final[Mapping[tuple[Exchange, InstrumentKind], Decimal]] = MappingPr
 )
 
 
+# Past this, ticks, amounts and fees no longer fit Decimal's 28 significant
+# digits (1e15 CNY x 1e9 shares, to the 厘, is 27); no real price or cash comes near.
+MAX_DECIMAL_VALUE: Final = Decimal(10) ** 15
+
+
 def to_decimal(value: PriceLike) -> Decimal:
     """A price as the trader meant it: ``35.5`` -> ``Decimal('35.5')`` (no binary drift).
 
@@ -318,6 +323,8 @@ def to_decimal(value: PriceLike) -> Decimal:
         raise ValueError(f"价格不是数字: {value!r}")
     if not d.is_finite():
         raise ValueError(f"价格不是有限数字: {value!r}")
+    if abs(d) >= MAX_DECIMAL_VALUE:
+        raise ValueError(f"数值超出可处理范围: {value!r}")
     return d
 
 
@@ -335,10 +342,9 @@ def price_decimals(code: str | Security) -> int:
 def is_on_tick(code: str | Security, price: PriceLike) -> bool:
     """True when ``price`` is a whole number of ticks (35.5 yes, 35.505 no for stocks)."""
     try:
-        d = to_decimal(price)
+        return to_decimal(price) % tick_size(code) == 0
     except ValueError:
         return False
-    return d % tick_size(code) == 0
 
 
 _ROUNDINGS: Final = {"nearest": ROUND_HALF_UP, "up": ROUND_CEILING, "down": ROUND_FLOOR}

@@ -245,3 +245,9 @@ def test_every_problem_has_a_known_field_and_both_languages():
             assert p.field in {"stock_code", "price", "volume", "price_type", "side"}
             assert p.message_zh and p.message_en and p.message_zh != p.message_en
             assert p.code.isascii() and p.code.islower()
+
+
+def test_an_absurdly_large_price_is_a_problem_not_a_crash():
+    ticket = Ticket("600036", "buy", LIMIT, 1e300, 100)
+    problems = check_ticket(ticket, TradeContext(cash_available=1e6))
+    assert [p.code for p in problems] == ["price_invalid"]

@@ -245,6 +245,7 @@ def test_tick_sizes(code: str, tick: str, decimals: int):
         ("600036", float("nan"), False),
         ("600036", float("inf"), False),
         ("600036", "abc", False),
+        ("600036", 1e300, False),  # too large to divide into ticks: not a valid price
     ],
 )
 def test_is_on_tick(code: str, price: object, on: bool):
@@ -278,6 +279,14 @@ def test_round_to_tick_rejects_bad_mode_and_bad_price():
         round_to_tick("600036", float("nan"))
     with pytest.raises(CodeError):
         round_to_tick("abc", 1.0)
+
+
+def test_to_decimal_refuses_values_past_what_decimal_can_price():
+    assert to_decimal(999_999_999_999_999) == Decimal(999_999_999_999_999)
+    with pytest.raises(ValueError, match="超出"):
+        to_decimal(1e15)
+    with pytest.raises(ValueError, match="超出"):
+        to_decimal(-1e300)
 
 
 def test_to_decimal_has_no_binary_drift():

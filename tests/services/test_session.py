@@ -436,6 +436,15 @@ def test_several_wrong_arguments_are_reported_together(session: TradingSession) 
     assert session.query_orders() == []
 
 
+def test_an_absurd_price_is_refused_before_sending_not_a_decimal_crash(
+    session: TradingSession,
+) -> None:
+    with pytest.raises(OrderRejected) as info:
+        session.place_order("600036", "buy", 100, xtconstant.FIX_PRICE, 1e300)
+    assert [p.code for p in info.value.problems] == ["price_invalid"]
+    assert session.query_orders() == []
+
+
 def test_counter_reason_extracts_the_bracketed_reason() -> None:
     assert (
         counter_reason("撤单 [12] [COUNTER] [-72][已成交的委托不能撤单]") == "已成交的委托不能撤单"

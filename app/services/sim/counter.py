@@ -895,10 +895,7 @@ class SimCounter:
         price_li = _li(price)
         if price_li is not None and facts.tick_li:
             return price_li % facts.tick_li == 0
-        try:
-            return is_on_tick(stock_code, price)
-        except ArithmeticError:  # too large for Decimal to divide into ticks (1e300)
-            return False
+        return is_on_tick(stock_code, price)
 
     def _fees_due(self, side: Side, amount: float, stock_code: str) -> float:
         """``config.fees.fees(side, amount, stock_code).total``, on whole numbers when exact."""
