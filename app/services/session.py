@@ -629,7 +629,7 @@ class TradingSession:
         self._set_status(SessionState.CONNECTING)
 
         try:
-            trader, account, _ = self._establish(epoch)
+            trader, account = self._establish(epoch)
         except _ConnectFailed as exc:
             logger.error(
                 "连接 MiniQMT 失败: %s。请检查路径、资金账号，"
@@ -649,7 +649,7 @@ class TradingSession:
             return False
         return self._after_connected(trader, account)
 
-    def _establish(self, epoch: int) -> tuple[Any, StockAccount, int]:
+    def _establish(self, epoch: int) -> tuple[Any, StockAccount]:
         """Create, start, connect and subscribe a fresh trader; raise `_ConnectFailed`.
 
         ``epoch`` is the `disconnect` count the caller started under: when a
@@ -699,7 +699,7 @@ class TradingSession:
         if cancelled:
             self._discard(trader, callback)
             raise _ConnectFailed("连接期间已调用 disconnect()")
-        return trader, account, generation
+        return trader, account
 
     def _discard(self, trader: Any, callback: SessionCallback) -> None:
         """Stop a trader that never became the session's; ignore anything it still pushes."""
@@ -834,7 +834,7 @@ class TradingSession:
         self._set_status(SessionState.RECONNECTING, attempt=attempt, next_retry_at=None)
         logger.info("正在连接到 MiniQMT...")
         try:
-            trader, account, _ = self._establish(epoch)
+            trader, account = self._establish(epoch)
         except _ConnectFailed as exc:
             logger.warning("第 %d 次重连失败: %s", attempt, exc)
             return AttemptOutcome.FAILED

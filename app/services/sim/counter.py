@@ -77,6 +77,7 @@ from xtquant.xttype import (
     XtTrade,
 )
 
+from app.models.clock import china_time
 from app.models.codes import CodeError, classify
 from app.models.names import CANCELABLE_STATUSES, FINAL_STATUSES
 from app.models.rules import (
@@ -107,12 +108,13 @@ from app.services.sim.ledger import (
     PositionRow,
     TradeRow,
 )
-from app.services.sim.market import CHINA_TZ, SimMarket
+from app.services.sim.market import SimMarket
 from app.services.sim.matching import (
     PRICE_TYPE_PLANS,
     REPORTED_PRICE_TYPE,
     Reference,
     Remainder,
+    crosses,
     walk_book,
 )
 
@@ -570,7 +572,7 @@ class SimCounter:
             + [t.traded_time for t in state.trades]
         )
         if start is not None and moment > 0:
-            start = datetime.fromtimestamp(moment, CHINA_TZ)
+            start = china_time(moment)
         self.market = SimMarket(
             self.config.seed, start_time=start, prev_closes=_json_meta(meta, _PREV_CLOSES_KEY)
         )
@@ -847,10 +849,6 @@ class SimCounter:
         self._last_prices[quote.stock_code] = quote.last_price
         self._market_time = quote.time
 
-    def _last_price(self, stock_code: str) -> float:
-        """The latest price of ``stock_code`` (0 for a code the market does not carry)."""
-        return self._last_prices.get(stock_code, 0.0)
-
     def _position_values(self, account: AccountRow, position: PositionRow) -> tuple:
         code = position.stock_code
         return (
@@ -947,7 +945,6 @@ class SimCounter:
             account = self._account(account_id)
             order_id = self._next_order_id
             self._next_order_id += 1
-            code = stock_code
             try:
                 code = classify(stock_code).stock_code
             except (CodeError, TypeError, AttributeError):
@@ -1050,11 +1047,7 @@ class SimCounter:
         order.order_status = xc.ORDER_REPORTED
         if pending.active:
             self._push_order(pending, order)
-            if is_buy:
-                self._push_asset(pending, account)
-            else:
-                position = self._positions[order.account_id][code]
-                self._push_position(pending, account, position)
+            self._push_frozen(pending, account, order)
         # The exchange cancels at once (自动撤销) a 对手方最优 with nobody on the
         # other side and a 本方最优 with nobody on its own side (SSE and SZSE
         # rules alike): the order was reported, so it ends 已撤, not 废单.
@@ -1184,7 +1177,7 @@ class SimCounter:
         (The opening call auction, 9:15-9:25, is not simulated: orders then are
         refused like any other outside 9:30-11:30 / 13:00-15:00.)
         """
-        moment = datetime.fromtimestamp(self.clock(), CHINA_TZ)
+        moment = china_time(self.clock())
         if moment.weekday() >= 5:
             return False
         minutes = moment.hour * 60 + moment.minute
@@ -1341,11 +1334,15 @@ class SimCounter:
         pending.accounts[account.account_id] = account
         if pending.active:
             self._push_order(pending, order)
-            if order.order_type == _BUY:
-                self._push_asset(pending, account)
-            else:
-                position = self._positions[order.account_id][order.stock_code]
-                self._push_position(pending, account, position)
+            self._push_frozen(pending, account, order)
+
+    def _push_frozen(self, pending: _Pending, account: AccountRow, order: OrderRow) -> None:
+        """Push what an order's freeze or release moved: a buy's money, a sell's shares."""
+        if order.order_type == _BUY:
+            self._push_asset(pending, account)
+        else:
+            position = self._positions[order.account_id][order.stock_code]
+            self._push_position(pending, account, position)
 
     # ------------------------------------------------------------------ cancels
 
@@ -1595,7 +1592,7 @@ class SimCounter:
                     self._lot(order.stock_code).step,
                 )
                 if not fills:
-                    if prices[0] <= 0 or not _crosses(is_buy, prices[0], order.limit_price):
+                    if prices[0] <= 0 or not crosses(is_buy, prices[0], order.limit_price):
                         break  # later orders on this side are priced worse
                     continue
                 account = self._accounts[order.account_id]
@@ -1731,10 +1728,6 @@ def _json_meta(meta: dict[str, str], key: str) -> dict[str, Any]:
 
 def _refusal(error: CounterError) -> tuple[int, str]:
     return int(error), error.reason
-
-
-def _crosses(is_buy: bool, level_price: float, limit: float) -> bool:
-    return level_price <= limit + 1e-9 if is_buy else level_price >= limit - 1e-9
 
 
 def _close_all_counters() -> None:

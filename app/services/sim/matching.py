@@ -41,7 +41,7 @@ __all__ = [
     "Plan",
     "Reference",
     "Remainder",
-    "available_within",
+    "crosses",
     "walk_book",
 ]
 
@@ -104,7 +104,8 @@ REPORTED_PRICE_TYPE: dict[int, int] = {
 }
 
 
-def _crosses(is_buy: bool, level_price: float, limit: float | None) -> bool:
+def crosses(is_buy: bool, level_price: float, limit: float | None) -> bool:
+    """Whether an order on ``is_buy``'s side accepts ``level_price`` (``limit`` None: any)."""
     if limit is None:
         return True
     return level_price <= limit + 1e-9 if is_buy else level_price >= limit - 1e-9
@@ -112,23 +113,6 @@ def _crosses(is_buy: bool, level_price: float, limit: float | None) -> bool:
 
 def _depth(levels: int | None, prices: Sequence[float]) -> int:
     return len(prices) if levels is None else min(levels, len(prices))
-
-
-def available_within(
-    is_buy: bool,
-    prices: Sequence[float],
-    volumes: Sequence[int],
-    limit: float | None,
-    levels: int | None,
-) -> int:
-    """Volume on the first ``levels`` levels (None: all) whose price the order accepts."""
-    total = 0
-    for i in range(_depth(levels, prices)):
-        price = prices[i]
-        if price <= 0 or not _crosses(is_buy, price, limit):
-            break
-        total += volumes[i]
-    return total
 
 
 def walk_book(
@@ -153,7 +137,7 @@ def walk_book(
         if want <= 0:
             break
         price = prices[i]
-        if price <= 0 or not _crosses(is_buy, price, limit):
+        if price <= 0 or not crosses(is_buy, price, limit):
             break
         take = min(want, volumes[i])
         if take < want:
