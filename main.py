@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = QSettings()
 
     terminal = Terminal(settings, lang=args.lang)
-    conn = terminal.connection
+    conn = terminal.vm.connection
     if args.sim:
         conn.set_use_simulator(True)
     elif args.broker:

@@ -51,33 +51,22 @@ class Terminal(QObject):
         self.vm = vm = TerminalViewModel(
             self._session_for, settings, self, lang=lang, install_log_handler=install_log_handler
         )
-        self.bridge = vm.bridge
-        self.runner = vm.runner
-        self.connection = vm.connection
-        self.status = vm.status
-        self.ticket = vm.ticket
-        self.quote = vm.quote
-        self.cancel = vm.cancel
-        self.balance = vm.balance_model
-        self.positions = vm.position_model
-        self.entrusts = vm.entrust_model
-        self.trades = vm.trade_model
-        self.log = vm.log_model
         vm.refreshed.connect(self.dataLoaded)
 
     def viewmodels(self) -> TerminalViewModels:
+        vm = self.vm
         return TerminalViewModels(
-            connection=self.connection,
-            status=self.status,
-            ticket=self.ticket,
-            quote=self.quote,
-            cancel=self.cancel,
-            balance=self.balance,
-            positions=self.positions,
-            entrusts=self.entrusts,
-            trades=self.trades,
-            log=self.log,
-            refresh=self.vm.refresh,
+            connection=vm.connection,
+            status=vm.status,
+            ticket=vm.ticket,
+            quote=vm.quote,
+            cancel=vm.cancel,
+            balance=vm.balance_model,
+            positions=vm.position_model,
+            entrusts=vm.entrust_model,
+            trades=vm.trade_model,
+            log=vm.log_model,
+            refresh=vm.refresh,
         )
 
     @property

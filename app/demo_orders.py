@@ -53,7 +53,7 @@ class DemoOrders(QObject):
         self._started = True
         # an hour of simulated trading first, so the intraday chart has a shape
         path = session.miniqmt_path
-        terminal.runner.run(
+        terminal.vm.runner.run(
             Call(lambda _s: SimCounter.open(path).advance(self.DEMO_STEPS), "演示：行情推进"),
             lambda _r: self._place(),
             lambda msg: (log.warning("演示：推进行情失败：%s", msg), self._place()),
@@ -69,7 +69,7 @@ class DemoOrders(QObject):
     def _place(self) -> None:
         terminal = self.terminal
         market = terminal.market
-        terminal.quote.reload()  # the market jumped an hour: today's ticks for the chart
+        terminal.vm.quote.reload()  # the market jumped an hour: today's ticks for the chart
         ops = []
         ops.append(PlaceOrder("601318.SH", Side.BUY, 300, 44))  # 对手方最优: fills now
         ops.append(PlaceOrder("300750.SZ", Side.BUY, 100, 47))  # 最优五档即时成交剩余撤销
@@ -98,7 +98,7 @@ class DemoOrders(QObject):
             log.exception("演示委托：取行情失败")
         self._pending = len(ops)
         for op in ops:
-            terminal.runner.run(op, self._done, self._failed)
+            terminal.vm.runner.run(op, self._done, self._failed)
 
     def _done(self, _result) -> None:
         self._pending -= 1

@@ -156,18 +156,9 @@ class LogTableModel(RecordTableModel):
 class LogFilterProxyModel(RecordFilterProxyModel):
     """Level filter (``set_min_level``) + text filter, sorted by time."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._min_level = logging.NOTSET
-
-    @property
-    def min_level(self) -> int:
-        return self._min_level
-
     @Slot(int)
     def set_min_level(self, level: int) -> None:
         """Show entries at ``level`` and above (``logging.NOTSET`` = all)."""
-        self._min_level = int(level)
         self.set_predicate(None if level <= logging.NOTSET
                            else (lambda e, lv=int(level): e.level >= lv))
 

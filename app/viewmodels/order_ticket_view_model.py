@@ -90,10 +90,6 @@ class OrderTicketViewModel(QObject):
         self._recompute(emit=False)
 
     # ------------------------------------------------------------------ wiring
-    def set_runner(self, runner: OperationRunner | None) -> None:
-        self._runner = runner
-        self._recompute()
-
     def set_market_data(self, market) -> None:
         """The ``MarketData`` used for name/last-price look-ups."""
         self._market = market
@@ -168,10 +164,6 @@ class OrderTicketViewModel(QObject):
             self._prefill_price()
         self._recompute()
 
-    @property
-    def is_market(self) -> bool:
-        return self._price_type != LIMIT
-
     @Slot(bool)
     def set_market_order(self, market: bool) -> None:
         """Switch between 限价 and market; market starts at 对手方最优价格委托."""
@@ -190,14 +182,6 @@ class OrderTicketViewModel(QObject):
         self._price = price
         self.priceChanged.emit(price)
         self._recompute()
-
-    def step_price(self, ticks: int) -> None:
-        """Move the price by ``ticks`` ticks (arrow keys / wheel), from the last price if empty."""
-        base = self._price if self._price is not None else self.last_price
-        if base is None or self._security is None:
-            return
-        code = self._security.stock_code
-        self.set_price(rules.round_to_tick(code, base + ticks * self.price_step))
 
     @property
     def volume(self) -> int:
@@ -253,11 +237,6 @@ class OrderTicketViewModel(QObject):
     def stock_code(self) -> str:
         """The normalised code (``600036.SH``), or '' while the text does not parse."""
         return self._security.stock_code if self._security else ""
-
-    @property
-    def code_error(self) -> str:
-        """Why the text does not parse ('' when it does or is empty)."""
-        return self._code_error
 
     @property
     def instrument_name(self) -> str:

@@ -144,9 +144,6 @@ class PositionTableModel(RecordTableModel):
             return None
         return last / p.avg_price - 1.0
 
-    def total_market_value(self) -> float:
-        return sum(self.market_value(p) or 0.0 for p in self._rows)
-
     def day_profit(self, trades: Iterable = ()) -> float | None:
         """Today's P&L of the holdings from the quotes, before fees.
 

@@ -21,8 +21,6 @@ from app.models import codes
 from app.viewmodels.formatting import (
     format_number,
     format_percent,
-    format_price,
-    format_volume,
     price_decimals,
     sign_color,
 )
@@ -188,11 +186,6 @@ class QuoteViewModel(QObject):
         return self._quote.instrument_name if self._quote is not None else ""
 
     @property
-    def last_price_text(self) -> str:
-        q = self._quote
-        return format_price(q.last_price, q.stock_code) if q is not None else "--"
-
-    @property
     def change_text(self) -> str:
         q = self._quote
         if q is None or not q.prev_close:
@@ -205,20 +198,6 @@ class QuoteViewModel(QObject):
         """Red when up, green when down (A-share convention)."""
         q = self._quote
         return sign_color(q.change, price_decimals(q.stock_code)) if q is not None else None
-
-    def book(self) -> list[tuple[str, str, str]]:
-        """The five-level book as (label, price text, volume text): 卖五..卖一, 买一..买五."""
-        q = self._quote
-        if q is None:
-            return []
-        rows = []
-        for i in range(4, -1, -1):
-            rows.append((f"卖{'一二三四五'[i]}", format_price(q.ask_price[i], q.stock_code),
-                         format_volume(q.ask_volume[i]) if q.ask_volume[i] else "--"))
-        for i in range(5):
-            rows.append((f"买{'一二三四五'[i]}", format_price(q.bid_price[i], q.stock_code),
-                         format_volume(q.bid_volume[i]) if q.bid_volume[i] else "--"))
-        return rows
 
     def shutdown(self) -> None:
         self._unsubscribe()

@@ -118,7 +118,6 @@ class RecordTableModel(QAbstractTableModel):
         self._lang = lang
         self._brushes: dict[str, QBrush] = {}
         self._names: dict[str, str] = {}
-        self._name_resolver: Callable[[str], str | None] | None = None
         self._column_index = {c.key: i for i, c in enumerate(self.COLUMNS)}
 
     # ---- subclass hooks ----------------------------------------------------
@@ -313,13 +312,6 @@ class RecordTableModel(QAbstractTableModel):
         if self._rows:
             self.refresh_rows([0, len(self._rows) - 1])
 
-    def set_name_resolver(self, resolver: Callable[[str], str | None] | None) -> None:
-        """``resolver(stock_code) -> instrument name`` for records that carry none."""
-        self._name_resolver = resolver
-        self._names.clear()
-        if self._rows:
-            self.refresh_rows([0, len(self._rows) - 1])
-
     def set_instrument_name(self, stock_code: str, name: str) -> None:
         """Remember a name learned elsewhere (a quote, an instrument look-up)."""
         if name and self._names.get(stock_code) != name:
@@ -329,17 +321,7 @@ class RecordTableModel(QAbstractTableModel):
         name = getattr(record, "instrument_name", "") or ""
         if name:
             return name
-        code = getattr(record, "stock_code", "")
-        name = self._names.get(code)
-        if name is None:
-            name = ""
-            if self._name_resolver is not None and code:
-                try:
-                    name = self._name_resolver(code) or ""
-                except Exception:
-                    name = ""
-            self._names[code] = name
-        return name
+        return self._names.get(getattr(record, "stock_code", ""), "")
 
     def _brush(self, color: str) -> QBrush:
         brush = self._brushes.get(color)

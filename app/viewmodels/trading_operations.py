@@ -15,7 +15,7 @@ lost silently.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import count
@@ -347,7 +347,3 @@ class BackgroundCaller(QObject):
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def cancel_outcomes_failed(outcomes: Iterable[CancelOutcome]) -> list[CancelOutcome]:
-    return [o for o in outcomes if not o.success]

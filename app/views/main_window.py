@@ -436,10 +436,6 @@ class MainWindow(QMainWindow):
         self.resize(size)
         self._apply_default_sizes(size)
 
-    @property
-    def wide_layout(self) -> bool:
-        return self._wide
-
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
         super().closeEvent(event)

@@ -150,10 +150,6 @@ class QuotePanel(QWidget):
                 return True
         return super().eventFilter(watched, event)
 
-    def book_price(self, row: int) -> float:
-        """Price shown on book row ``row`` (0 = 卖五 ... 4 = 卖一, 5 = 买一 ... 9 = 买五)."""
-        return self._prices[row]
-
     # ------------------------------------------------------------------ sync
     def _sync(self, *_args) -> None:
         q = self.vm.quote

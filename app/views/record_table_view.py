@@ -129,28 +129,6 @@ class RecordTableView(QTableView):
         """The record behind a cell of this view (or of the viewmodel), or None."""
         return index.data(RECORD_ROLE) if index.isValid() else None
 
-    def selected_records(self) -> list:
-        """The records of the selected lines, in display order."""
-        selection = self.selectionModel()
-        if selection is None:
-            return []
-        rows = sorted({i.row() for i in selection.selectedRows()})
-        return [self._proxy.source_record(r) for r in rows]
-
-    def source_index(self, index: QModelIndex) -> QModelIndex:
-        """Map an index of this view to the viewmodel's index."""
-        if index.model() is self._proxy:
-            return self._proxy.mapToSource(index)
-        return index
-
-    def selected_source_rows(self) -> list[int]:
-        """The viewmodel rows of the selected lines, in display order."""
-        selection = self.selectionModel()
-        if selection is None:
-            return []
-        rows = sorted({i.row() for i in selection.selectedRows()})
-        return [self._proxy.mapToSource(self._proxy.index(r, 0)).row() for r in rows]
-
     def select_source_row(self, row: int) -> None:
         index = self._proxy.mapFromSource(self.source_model().index(row, 0))
         if index.isValid():

@@ -37,10 +37,10 @@ class ScreenshotTaker(QObject):
         self._demo_done = not demo
         self._finished = False
         terminal.dataLoaded.connect(self._on_data_loaded)
-        terminal.quote.quoteChanged.connect(self._check)
-        terminal.quote.historyReset.connect(self._check)
-        terminal.balance.dataChanged.connect(self._check)
-        terminal.connection.connectFailed.connect(lambda msg: self.fail(f"连接失败：{msg}"))
+        terminal.vm.quote.quoteChanged.connect(self._check)
+        terminal.vm.quote.historyReset.connect(self._check)
+        terminal.vm.balance_model.dataChanged.connect(self._check)
+        terminal.vm.connection.connectFailed.connect(lambda msg: self.fail(f"连接失败：{msg}"))
 
     @Slot()
     def _on_data_loaded(self) -> None:
@@ -70,11 +70,11 @@ class ScreenshotTaker(QObject):
         self._check()
 
     def _ready(self) -> bool:
-        quote_vm = self.terminal.quote
+        quote_vm = self.terminal.vm.quote
         chart_ready = not quote_vm.code or (quote_vm.quote is not None and bool(quote_vm.times))
         # the day's P&L needs a quote of every holding: the first ticks after subscribing
-        has_positions = self.terminal.positions.rowCount() > 0
-        pnl_ready = not has_positions or self.terminal.balance.day_profit() is not None
+        has_positions = self.terminal.vm.position_model.rowCount() > 0
+        pnl_ready = not has_positions or self.terminal.vm.balance_model.day_profit() is not None
         return self._loaded and self._demo_done and chart_ready and pnl_ready
 
     @Slot()

@@ -39,9 +39,9 @@ def sim_path(tmp_path) -> str:
 def terminal(qapp, settings, sim_path) -> Iterator[Terminal]:
     apply_theme(QApplication.instance())
     term = Terminal(settings, sim_config=SimConfig(auto_run=False))
-    term.connection.set_use_simulator(True)
-    term.connection.set_path(sim_path)
-    term.connection.set_account(ACCOUNT)
+    term.vm.connection.set_use_simulator(True)
+    term.vm.connection.set_path(sim_path)
+    term.vm.connection.set_account(ACCOUNT)
     yield term
     term.shutdown()
 
@@ -68,7 +68,7 @@ def connect(qtbot, window: MainWindow, terminal: Terminal) -> None:
     button = window.connection_panel.connect_button
     with qtbot.waitSignal(terminal.dataLoaded, timeout=WAIT_MS):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: terminal.connection.connected, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: terminal.vm.connection.connected, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: terminal.market is not None, timeout=WAIT_MS)
 
 

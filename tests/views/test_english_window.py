@@ -57,8 +57,8 @@ def english(qapp):
 def en_window(qtbot, english, settings, tmp_path):
     apply_theme(QApplication.instance())
     terminal = Terminal(settings, sim_config=SimConfig(auto_run=False), lang="en")
-    terminal.connection.set_path(str(tmp_path / "sim"))  # a path without Chinese: data aside
-    terminal.connection.set_account(ACCOUNT)
+    terminal.vm.connection.set_path(str(tmp_path / "sim"))  # a path without Chinese: data aside
+    terminal.vm.connection.set_account(ACCOUNT)
     window = MainWindow(terminal.viewmodels(), settings, initial_size=QSize(1366, 768))
     qtbot.addWidget(window)
     window.resize_for_screenshot(QSize(1366, 768))
@@ -137,7 +137,7 @@ def test_english_window_after_connecting_and_trading(qtbot, en_window):
                for c in range(entrusts.columnCount())]
     assert "Time" in headers and not any(chinese_in(str(h)) for h in headers)
     ticket = window.order_ticket
-    qtbot.waitUntil(lambda: terminal.ticket.instrument_name != "", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: terminal.vm.ticket.instrument_name != "", timeout=WAIT_MS)
     combo = ticket.price_type_combo
     assert combo.itemText(0) == "Limit"
     assert all(not chinese_in(combo.itemText(i)) for i in range(combo.count()))
@@ -145,7 +145,7 @@ def test_english_window_after_connecting_and_trading(qtbot, en_window):
     # a market order chosen by its English label is sent with its xtquant code
     combo.setCurrentIndex(1)
     combo.activated.emit(1)
-    assert terminal.ticket.price_type == combo.itemData(1)
+    assert terminal.vm.ticket.price_type == combo.itemData(1)
     assert ticket.price_spin.specialValueText() == "Market"
     chinese = {w: t for w, t in texts_of(window).items()
                if chinese_in(t) and "instrument" not in w.lower() and "quoteName" not in w

@@ -252,7 +252,7 @@ def test_double_click_on_buy_sends_one_order(qtbot, connected, terminal):
         qtbot.mouseRelease(button, left)
         qtbot.mouseDClick(button, left)
         qtbot.mouseRelease(button, left)
-    qtbot.waitUntil(lambda: not terminal.runner.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not terminal.vm.runner.busy, timeout=WAIT_MS)
     orders = terminal.session.query_orders()
     assert len(orders) == 1
 
@@ -265,7 +265,7 @@ def test_enter_submits_once_and_esc_clears(qtbot, connected, terminal):
     volume.setFocus()
     with qtbot.waitSignal(window.vms.ticket.submitted, timeout=WAIT_MS):
         qtbot.keyClick(volume, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not terminal.runner.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not terminal.vm.runner.busy, timeout=WAIT_MS)
     assert len(terminal.session.query_orders()) == 1
     qtbot.keyClick(volume, Qt.Key.Key_Escape)
     assert _find(window, QLineEdit, "ticketCode").text() == ""
@@ -312,7 +312,7 @@ def test_day_pnl_shows_right_after_connect_without_a_tick(qtbot, window, termina
 
 def test_broker_choice_without_xtquant_says_what_to_do(qtbot, window, terminal):
     panel = window.connection_panel
-    if terminal.connection.broker_available:
+    if terminal.vm.connection.broker_available:
         pytest.skip("a Windows machine with the broker's xtquant: the broker choice is valid")
     qtbot.mouseClick(panel.broker_radio, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(panel.connect_button, Qt.MouseButton.LeftButton)
@@ -320,7 +320,7 @@ def test_broker_choice_without_xtquant_says_what_to_do(qtbot, window, terminal):
     assert panel.error_label.isVisible()
     assert "Windows" in text and "极简模式/独立交易模式" in text and "模拟柜台" in text
     assert text.count("。") == 1
-    assert not terminal.connection.busy and terminal.session is None
+    assert not terminal.vm.connection.busy and terminal.session is None
 
 
 def test_typing_into_an_empty_volume_or_price_keeps_the_digits_in_order(qtbot, connected):
@@ -400,9 +400,9 @@ def test_fix_price_constant_matches_the_ticket_default():
 def test_csv_export_is_told_in_the_status_bar(window, terminal, tmp_path):
     table = window.entrust_table
     assert table.save_csv(tmp_path / "委托.csv")
-    assert "委托.csv" in terminal.status.message
+    assert "委托.csv" in terminal.vm.status.message
     # a file that cannot be written (here a folder; on Windows often a file open in Excel):
     # a sentence in the status bar, never an exception lost in a slot
     assert not table.save_csv(tmp_path)
-    assert terminal.status.message_level == "error"
-    assert "无法导出" in terminal.status.message
+    assert terminal.vm.status.message_level == "error"
+    assert "无法导出" in terminal.vm.status.message
