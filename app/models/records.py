@@ -273,7 +273,10 @@ class AccountSnapshot:
     status (and `RefreshAccount` returns one for the user's 刷新), so that a
     view *replaces* its tables with it: rows the counter no longer has (a
     position sold out while away) disappear. A part the counter did not
-    answer is ``None``: keep what is shown for it.
+    answer is ``None``: keep what is shown for it. ``seq`` is the session's
+    delivery sequence number when its queries began: every push published
+    with a higher number is newer than the snapshot and is published again
+    after it, so a snapshot never overwrites a newer push.
     """
 
     asset: Asset | None = None
@@ -281,3 +284,4 @@ class AccountSnapshot:
     orders: tuple[Order, ...] | None = ()
     trades: tuple[Trade, ...] | None = ()
     time: float = field(default_factory=_time.time)
+    seq: int = 0

@@ -11,8 +11,9 @@ creates. On the trader's callback thread it
    callback never replaces the session's: reconnect keeps working with it.
 
 Every listener and every user callback runs inside its own ``try``: an
-exception is logged with its traceback (xtquant's executor would swallow it)
-and the others still run.
+exception, any ``BaseException`` included (``sys.exit()`` in a user's
+callback), is logged with its traceback (xtquant's executor would swallow it)
+and delivery goes on: the others still run and later events still arrive.
 
 `DefaultXtQuantTraderCallback` is the seed API's default ``trader_callback``:
 it logs every event in readable Chinese, keeping the seed's line prefixes
@@ -79,17 +80,59 @@ def callable_name(fn: object) -> str:
     return getattr(fn, "__qualname__", None) or type(fn).__qualname__
 
 
+#: Pushes a resync snapshot could overwrite: published again after a snapshot
+#: when they arrived while it was being queried.
+_SNAPSHOT_PARTS = (records.Asset, records.Position, records.Order, records.Trade)
+
+
+class Capture:
+    """Pushes delivered since a resync began (`Fanout.begin_capture`)."""
+
+    __slots__ = ("events", "seq")
+
+    def __init__(self, seq: int) -> None:
+        self.seq = seq
+        self.events: list[Any] = []
+
+
 class Fanout:
     """Listeners of records and user callbacks of raw xt objects, thread-safe.
 
     Registration copies the list (copy-on-write), so delivery never holds a
     lock while user code runs and a listener may add or remove listeners.
+    Every published event gets a delivery sequence number (``seq``); a resync
+    captures the pushes delivered while it queries (`begin_capture`) and
+    publishes them again after its snapshot (`publish_snapshot`).
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._listeners: tuple[Listener, ...] = ()
         self._xt_callbacks: tuple[Any, ...] = ()
+        self._capture_lock = threading.Lock()
+        self._captures: tuple[Capture, ...] = ()
+        self._seq = 0
+
+    @property
+    def seq(self) -> int:
+        """How many events were published so far."""
+        return self._seq
+
+    def begin_capture(self) -> Capture:
+        """Start recording the snapshot parts published from now on."""
+        with self._capture_lock:
+            capture = Capture(self._seq)
+            self._captures = (*self._captures, capture)
+        return capture
+
+    def publish_snapshot(self, capture: Capture, snapshot: Any) -> None:
+        """Publish ``snapshot``, then again every push captured since `begin_capture`
+        (newer than the snapshot's queries), so none is overwritten by it."""
+        with self._capture_lock:
+            self._captures = tuple(c for c in self._captures if c is not capture)
+            self._deliver(snapshot)
+            for event in capture.events:
+                self._deliver(event)
 
     # -- registration ---------------------------------------------------------------
     def add_listener(self, listener: Listener) -> None:
@@ -122,10 +165,18 @@ class Fanout:
     # -- delivery -------------------------------------------------------------------
     def publish(self, event: Any) -> None:
         """Give ``event`` to every listener; one failing listener never stops the others."""
+        if self._captures and isinstance(event, _SNAPSHOT_PARTS):
+            with self._capture_lock:
+                for capture in self._captures:
+                    capture.events.append(event)
+        self._deliver(event)
+
+    def _deliver(self, event: Any) -> None:
+        self._seq += 1
         for listener in self._listeners:
             try:
                 listener(event)
-            except Exception:
+            except BaseException:  # even SystemExit must not end delivery
                 logger.exception(
                     "事件监听器 %s 处理 %s 时出错", callable_name(listener), type(event).__name__
                 )
@@ -138,7 +189,7 @@ class Fanout:
                 continue
             try:
                 handler(*args)
-            except Exception:
+            except BaseException:  # even SystemExit must not end delivery
                 logger.exception("交易回调 %s.%s 出错", type(callback).__qualname__, method)
 
 

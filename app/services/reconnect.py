@@ -160,9 +160,11 @@ class ReconnectLoop:
         """End the loop at once (a pending wait returns immediately) and join it.
 
         A try already in progress finishes first; joining from the loop's own
-        thread is skipped.
+        thread is skipped, and ``join_timeout=0`` does not join at all.
         """
         self._stop.set()
+        if join_timeout == 0:
+            return
         if self._thread is not None and not self.is_current_thread():
             self._thread.join(join_timeout)
             if self._thread.is_alive():

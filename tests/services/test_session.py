@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import gc
+import itertools
 import logging
 import re
 import threading
@@ -13,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 from xtquant import xtconstant
-from xtquant.xttype import XtOrderError
+from xtquant.xttype import XtCancelOrderResponse, XtOrderError, XtOrderResponse
 
 from app.models import records
 from app.services.backends import BrokerUnavailableError, make_trader_factory
@@ -109,7 +110,7 @@ def test_status_text_for_the_status_bar() -> None:
     forever = ConnectionStatus(SessionState.RECONNECTING, ACCOUNT_ID, "p", 7, 0, now + 5)
     assert forever.describe(now) == "重连中 第 7 次，5 秒后重试"
     trying = ConnectionStatus(SessionState.RECONNECTING, ACCOUNT_ID, "p", 2, 5, None)
-    assert trying.describe(now) == "重连中 第 2/5 次，正在连接"
+    assert trying.describe(now) == "重连中 第 2/5 次，正在连接…"
     assert ConnectionStatus(SessionState.CONNECTED, ACCOUNT_ID).describe() == f"已连接 {ACCOUNT_ID}"
     assert ConnectionStatus().describe() == "未连接"
     assert ConnectionStatus().seconds_to_retry() is None
@@ -322,15 +323,29 @@ def test_an_odd_lot_sells_only_with_the_whole_position(tmp_path: Any) -> None:
 
 
 class MisbehavingTrader(SimXtQuantTrader):
-    """The simulator's trader, told to answer -1 the way a real counter sometimes does."""
+    """The simulator's trader, told to answer -1 the way a real counter sometimes does:
+    the async answer carries order id -1 and ``on_order_error`` follows with the reason,
+    on the trader's side (another thread), as xtquant delivers them."""
 
     refuse_orders = False
     silent_cancel = False
     helpers: ClassVar[list[threading.Thread]] = []
+    _seqs = itertools.count(900_000)
 
-    def order_stock(self, account, stock_code, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def _later(self, *calls: tuple[Any, Any]) -> None:
+        def deliver() -> None:
+            for method, arg in calls:
+                method(arg)
+
+        helper = threading.Thread(target=deliver)
+        self.helpers.append(helper)
+        helper.start()
+
+    def order_stock_async(self, account, stock_code, *args: Any, **kwargs: Any):  # type: ignore[override]
         if not self.refuse_orders:
-            return super().order_stock(account, stock_code, *args, **kwargs)
+            return super().order_stock_async(account, stock_code, *args, **kwargs)
+        seq = next(self._seqs)
+        response = XtOrderResponse(account.account_id, -1, "", "", "", seq)
         error = XtOrderError(
             account.account_id,
             -1,
@@ -339,15 +354,19 @@ class MisbehavingTrader(SimXtQuantTrader):
             "",
             "",
         )
-        helper = threading.Thread(target=self.callback.on_order_error, args=(error,))
-        self.helpers.append(helper)
-        helper.start()
-        return -1
+        self._later(
+            (self.callback.on_order_stock_async_response, response),
+            (self.callback.on_order_error, error),
+        )
+        return seq
 
-    def cancel_order_stock(self, account, order_id):  # type: ignore[override]
-        if self.silent_cancel:
-            return -1
-        return super().cancel_order_stock(account, order_id)
+    def cancel_order_stock_async(self, account, order_id):  # type: ignore[override]
+        if not self.silent_cancel:
+            return super().cancel_order_stock_async(account, order_id)
+        seq = next(self._seqs)
+        response = XtCancelOrderResponse(account.account_id, -1, order_id, "", seq, "")
+        self._later((self.callback.on_cancel_order_stock_async_response, response))
+        return seq
 
 
 @pytest.fixture
@@ -412,7 +431,7 @@ def test_a_silent_minus_one_says_no_reason_came(
     misbehaving: tuple[TradingSession, type], counter: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     session, trader_class = misbehaving
-    monkeypatch.setattr(trader_class, "order_stock", lambda self, *args, **kwargs: -1)
+    monkeypatch.setattr(trader_class, "order_stock_async", lambda self, *args, **kwargs: -1)
     with pytest.raises(OrderRejected) as info:
         session.place_order("600036", "buy", 100, xtconstant.FIX_PRICE, ask(counter))
     assert str(info.value) == (
