@@ -3,7 +3,7 @@
 What is measured (offscreen, no widget needed):
 
 1. Sustained load: a plain ``threading.Thread`` (standing in for xtquant's /
-   the simulator's callback thread) calls ``SessionBridge.enqueue`` with
+   the simulator's callback thread) calls ``GuiBridge.enqueue`` with
    ``Order`` records at ``--rate`` events/s for ``--seconds`` s (each order goes
    未报 -> 已报 -> 部成 -> 已成, so rows are inserted and updated in place). For
    every event: the time from just before ``enqueue`` on the worker to just
@@ -35,7 +35,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 
 from app.models.records import Order
-from app.services.qt_bridge import SessionBridge
+from app.viewmodels.bridge import GuiBridge
 from app.viewmodels.entrust_table_model import EntrustTableModel
 
 STATUSES = (48, 50, 55, 56)
@@ -119,7 +119,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def run_bridge(app, n: int, rate: float | None) -> dict:
     """Send n events through bridge -> model; rate None = as fast as possible."""
-    bridge = SessionBridge()
+    bridge = GuiBridge()
     model = EntrustTableModel()
     stamps: dict[int, float] = {}
     probe = RowProbe(stamps)

@@ -20,7 +20,7 @@ APP = ROOT / "app"
 FORBIDDEN = {
     "models": ("PySide6", "qasync", "pyqtgraph", "xtquant.xttrader", "xtquant.xtdata",
                "xtquant.xtpythonclient"),
-    "services": ("PySide6.QtWidgets", "PySide6.QtGui", "pyqtgraph", "qasync"),
+    "services": ("PySide6", "shiboken6", "qasync", "pyqtgraph"),
     "viewmodels": ("PySide6.QtWidgets", "pyqtgraph", "xtquant"),
     "views": ("xtquant",),
 }

@@ -1,10 +1,14 @@
 """LogTableModel + QtLogHandler: every event with time, level and message, filterable by level.
 
 ``QtLogHandler`` is a ``logging.Handler`` that may be called from any thread
-(xtquant's, the simulator's, the session worker): ``emit`` formats the record
-and appends a ``LogEntry`` to a deque, nothing else. The model drains that
-deque on the GUI thread with a ``QTimer`` (one insert per drain), and keeps at
-most ``max_rows`` rows (the oldest go first, in one removal).
+(in the app: the log ``QueueListener``'s thread, see
+``app.services.log_plumbing``): ``emit`` turns the record into a ``LogEntry``
+and hands it to its sink, nothing else. In the terminal the sink is the one
+GUI bridge (``handler.set_sink(bridge.enqueue)``), whose ``logEntries`` batches
+go to ``append_entries`` (one insert per batch). Without a sink (the model on
+its own) entries wait in a deque that ``drain()`` moves in, on a ``QTimer``
+started by ``install``. The model keeps at most ``max_rows`` rows (the oldest
+go first, in one removal).
 
 ``LogFilterProxyModel.set_min_level(logging.WARNING)`` shows warnings and
 errors only; ``set_filter_text`` searches the text.
@@ -64,6 +68,11 @@ class QtLogHandler(logging.Handler):
         super().__init__(level)
         self.queue: deque[LogEntry] = deque()
         self._seq = count(1)
+        self._sink = self.queue.append
+
+    def set_sink(self, sink=None) -> None:
+        """Hand every entry to ``sink(entry)`` (any thread) instead of the own deque."""
+        self._sink = sink if sink is not None else self.queue.append
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -71,8 +80,8 @@ class QtLogHandler(logging.Handler):
             detail = ""
             if record.exc_info:
                 detail = logging.Formatter().formatException(record.exc_info)
-            self.queue.append(LogEntry(next(self._seq), record.created, record.levelno,
-                                       record.name, message, detail))
+            self._sink(LogEntry(next(self._seq), record.created, record.levelno,
+                                record.name, message, detail))
         except Exception:  # pragma: no cover - logging must never raise
             self.handleError(record)
 
@@ -108,7 +117,8 @@ class LogTableModel(RecordTableModel):
     def install(self, logger: logging.Logger | None = None, level: int = logging.INFO) -> None:
         """Attach the handler to ``logger`` (the root logger by default)."""
         logger = logger if logger is not None else logging.getLogger()
-        self._timer.start()
+        if self.handler._sink == self.handler.queue.append:
+            self._timer.start()
         if self.handler not in logger.handlers:
             logger.addHandler(self.handler)
             self._installed.append(logger)
@@ -136,6 +146,13 @@ class LogTableModel(RecordTableModel):
         batch = []
         while queue and len(batch) < self.max_batch:
             batch.append(queue.popleft())
+        return self.append_entries(batch)
+
+    @Slot(list)
+    def append_entries(self, batch: list) -> int:
+        """Add a batch of entries (GUI thread; the bridge's ``logEntries``); returns how many."""
+        if not batch:
+            return 0
         self.apply_batch(batch)
         excess = len(self._rows) - self.max_rows
         if excess > 0:

@@ -3,7 +3,8 @@
 ``MarketData.subscribe``/``unsubscribe`` reach xtquant's ``xtdata`` with a real
 broker (``get_instrument_detail`` + ``subscribe_quote`` per code), so they run
 through ``submit`` (the session's worker, ``TradingSession.submit``) and the
-token comes back to the GUI thread by a queued signal. ``set(market, codes,
+token comes back to the GUI thread through the one bridge
+(``GuiBridge.run_on_main``). ``set(market, codes,
 callback)`` replaces the subscription: the old token is unsubscribed on the
 worker, and a generation counter makes a subscribe answer that arrives after a
 newer ``set``/``clear`` be unsubscribed at once instead of kept, so an
@@ -15,11 +16,14 @@ Without ``submit`` (a viewmodel tested on its own) the calls run in place.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from app.viewmodels.bridge import GuiBridge, main_bridge
 
 log = logging.getLogger(__name__)
 
@@ -32,18 +36,20 @@ class QuoteSubscription(QObject):
 
     subscribed = Signal(object)       # the token, once the current subscription is up
     failed = Signal(str)              # why the current subscription could not be made
-    _answered = Signal(int, object, object, object)  # generation, market, token, exception
-
     def __init__(self, submit: Callable[[], Submit | None] | None = None,
-                 parent: QObject | None = None, *, what: str = "行情") -> None:
+                 parent: QObject | None = None, *, what: str = "行情",
+                 bridge: GuiBridge | None = None) -> None:
         super().__init__(parent)
+        self._bridge = bridge if bridge is not None else main_bridge()
         self._submit_provider = submit
         self._what = what
         self._generation = 0
         self._market: Any = None
         self._token: Any = None
         self._codes: tuple[str, ...] = ()
-        self._answered.connect(self._on_answered, Qt.ConnectionType.QueuedConnection)
+        self._lock = threading.Lock()
+        #: generation -> (market, token) answered on the worker, delivery still queued
+        self._arrived: dict[int, tuple[Any, Any]] = {}
 
     @property
     def token(self) -> Any:
@@ -78,11 +84,20 @@ class QuoteSubscription(QObject):
             return
 
         def relay(future: Future) -> None:
-            # The worker: hand the answer to the GUI thread, nothing else.
+            # The worker: hand the answer to the GUI thread. An answer for a selection
+            # already cleared is given back right here, so none can leak at shutdown.
             exc = future.exception() if not future.cancelled() else None
             token = None if exc is not None or future.cancelled() else future.result()
+            with self._lock:
+                stale = generation != self._generation
+                if not stale and token is not None:
+                    self._arrived[generation] = (market, token)
+            if stale:
+                if token is not None:
+                    _unsubscribe_quietly(market, token)
+                return
             try:
-                self._answered.emit(generation, market, token, exc)
+                self._bridge.run_on_main(self._on_answered, generation, market, token, exc)
             except RuntimeError:  # deleted at shutdown: give the token back right here
                 if token is not None:
                     _unsubscribe_quietly(market, token)
@@ -97,7 +112,11 @@ class QuoteSubscription(QObject):
     def clear(self) -> None:
         """End the subscription (its unsubscribe runs off the GUI thread); answers still
         on their way are unsubscribed when they arrive."""
-        self._generation += 1
+        with self._lock:
+            arrived = self._arrived.pop(self._generation, None)
+            self._generation += 1
+        if arrived is not None:  # answered, its delivery still queued: give it back now
+            self._unsubscribe(*arrived)
         market, token = self._market, self._token
         self._market = self._token = None
         self._codes = ()
@@ -118,10 +137,11 @@ class QuoteSubscription(QObject):
         except Exception:  # the worker is gone: nothing will deliver on it any more
             log.debug("无法在后台退订%s（%s）", self._what, token, exc_info=True)
 
-    @Slot(int, object, object, object)
     def _on_answered(self, generation: int, market: Any, token: Any, exc: Any) -> None:
+        with self._lock:
+            arrived = self._arrived.pop(generation, None)
         if generation != self._generation:
-            if token is not None:  # asked for by a selection no longer shown
+            if token is not None and arrived is not None:  # not given back by clear()
                 self._unsubscribe(market, token)
             return
         if exc is not None:

@@ -2,7 +2,7 @@
 
 ``set_code(code)`` subscribes the code's quotes through ``MarketData.subscribe``
 with the bridge's ``enqueue`` as callback (quotes then arrive batched on the
-GUI thread via ``SessionBridge.quotesChanged`` -> ``on_quotes``); the
+GUI thread via ``GuiBridge.quotesChanged`` -> ``on_quotes``); the
 subscribe and unsubscribe calls run off the GUI thread through ``submit``
 (the session's worker; see ``QuoteSubscription``), and loads
 today's ticks (``MarketData.history``) off the GUI thread. The chart reads

@@ -1,52 +1,34 @@
 """StatusViewModel: what the status bar says (connection, account, reconnect, errors).
 
-Fed with ``ConnectionStatus`` records (``SessionBridge.connectionStatusChanged``).
+Fed with ``ConnectionStatus`` records (``GuiBridge.connectionStatusChanged``).
 While reconnecting, the text is ``重连中 第 n/m 次，k 秒后重试`` (``第 n 次``
 when attempts are unlimited, ``max_attempts == 0``), recomputed every second by
 a ``QTimer`` that only runs while a retry is pending. Order and cancel errors
 show as a transient ``message`` that clears itself after ``timeout_ms``; the
-log panel keeps them for good. For one order, an error wins over success: the
-counter's refusal (``on_order_error``) may overtake the order's reply
-(``on_order_sent``), and the late ``委托已发送`` then neither replaces the
-error nor restarts its timer.
+log panel keeps them for good. Results and pushes arrive through the one
+bridge in the order they happened, so the latest message is simply the
+latest news. An order whose answer has not come is 待确认
+(``on_order_unconfirmed``): a warning that stays until its answer, a push or a
+query settles it. The texts of the connection states are the session's own
+(``state_text``/``reconnect_text``): one wording.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-_STATE_TEXT = {
-    "DISCONNECTED": ("未连接", "Disconnected"),
-    "CONNECTING": ("连接中…", "Connecting…"),
-    "CONNECTED": ("已连接", "Connected"),
-    "RECONNECTING": ("重连中", "Reconnecting"),
-    "GAVE_UP": ("重连失败，已停止重连", "Reconnect failed; stopped"),
-}
+from app.services.session.state import reconnect_text, state_text
+
+__all__ = ["StatusViewModel", "reconnect_text", "state_name"]
 
 
 def state_name(state) -> str:
     """``SessionState.CONNECTED`` / ``'connected'`` -> ``'CONNECTED'``."""
     name = getattr(state, "name", None) or str(state)
     return name.upper()
-
-
-def reconnect_text(attempt: int, max_attempts: int, seconds: float | None,
-                   lang: str = "zh") -> str:
-    """``重连中 第 3/10 次，4 秒后重试``; ``第 3 次`` when unlimited; ``正在连接`` when due."""
-    if lang == "en":
-        count = f"attempt {attempt}/{max_attempts}" if max_attempts else f"attempt {attempt}"
-        tail = (f", retry in {math.ceil(seconds)} s" if seconds is not None and seconds > 0
-                else ", connecting…")
-        return f"Reconnecting {count}{tail}"
-    count = f"第 {attempt}/{max_attempts} 次" if max_attempts else f"第 {attempt} 次"
-    tail = (f"，{math.ceil(seconds)} 秒后重试" if seconds is not None and seconds > 0
-            else "，正在连接…")
-    return f"重连中 {count}{tail}"
 
 
 class StatusViewModel(QObject):
@@ -71,7 +53,7 @@ class StatusViewModel(QObject):
         self._account = ""
         self._message = ""
         self._message_level = "info"
-        self._failed_orders: OrderedDict[int, None] = OrderedDict()  # refused by the counter
+        self._unconfirmed: dict[int, str] = {}  # id(op) -> message, while 待确认
         self.message_timeout_ms = message_timeout_ms
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
@@ -163,8 +145,7 @@ class StatusViewModel(QObject):
             self.changed.emit()
 
     def _state_text(self, name: str) -> str:
-        zh, en = _STATE_TEXT.get(name, (name, name))
-        return en if self._lang == "en" else zh
+        return state_text(name, self._lang)
 
     def _compute_text(self) -> str:
         status = self._status
@@ -174,8 +155,10 @@ class StatusViewModel(QObject):
         if name == "RECONNECTING":
             seconds = status.seconds_to_retry(self._clock())
             return reconnect_text(status.attempt, status.max_attempts, seconds, self._lang)
+        if name == "GAVE_UP":
+            return status.describe(lang=self._lang)
         text = self._state_text(name)
-        if name in ("GAVE_UP", "DISCONNECTED") and status.message:
+        if name == "DISCONNECTED" and status.message:
             sep = "：" if self._lang == "zh" else ": "
             text = f"{text}{sep}{status.message}"
         return text
@@ -188,7 +171,11 @@ class StatusViewModel(QObject):
         self._message_level = level
         self.messageChanged.emit(text)
         self.changed.emit()
-        self._message_timer.start(self.message_timeout_ms if timeout_ms is None else timeout_ms)
+        timeout = self.message_timeout_ms if timeout_ms is None else timeout_ms
+        if timeout > 0:
+            self._message_timer.start(timeout)
+        else:  # stays until replaced (待确认)
+            self._message_timer.stop()
 
     def show_error(self, text: str, timeout_ms: int | None = None) -> None:
         self.show_message(text, timeout_ms, level="error")
@@ -207,17 +194,31 @@ class StatusViewModel(QObject):
 
     @Slot(int)
     def on_order_sent(self, order_id: int) -> None:
-        """The order's reply: ``委托已发送，委托号 n`` unless the counter already refused it."""
-        if order_id in self._failed_orders:
-            return  # the refusal overtook the reply: the error stays, with its own timeout
+        """The order's answer: ``委托已发送，委托号 n``."""
         self.show_message(self._t(f"委托已发送，委托号 {order_id}", f"Order {order_id} sent"))
+
+    @Slot(object, str)
+    def on_order_unconfirmed(self, op, message: str) -> None:
+        """An order sent without an answer in time: ``委托待确认 …`` until it is settled."""
+        self._unconfirmed[id(op)] = message
+        text = self._t(f"委托待确认：{message}",
+                       f"Order unconfirmed (sent, no answer yet; do not send it again): "
+                       f"{getattr(op, 'describe', lambda: '')()}")
+        self.show_message(text, timeout_ms=0, level="warning")
+
+    @property
+    def unconfirmed_count(self) -> int:
+        """How many sent orders are still 待确认."""
+        return len(self._unconfirmed)
+
+    def settle_unconfirmed(self, op) -> None:
+        """The answer of an order shown as 待确认 came (any outcome)."""
+        if self._unconfirmed.pop(id(op), None) is not None and self._message_level == "warning":
+            self.clear_message()
 
     @Slot(object)
     def on_order_error(self, error) -> None:
         """An ``OrderError``: ``下单失败(委托 n): reason``."""
-        self._failed_orders[error.order_id] = None
-        while len(self._failed_orders) > 256:
-            self._failed_orders.popitem(last=False)
         self.show_error(self._t(f"下单失败（委托 {error.order_id}）：{error.error_msg}",
                                 f"Order {error.order_id} rejected: {error.error_msg}"))
 

@@ -6,7 +6,8 @@ parts below; nothing here creates a widget.
 ========================  ==========================================================
 attribute                 what it is
 ========================  ==========================================================
-``bridge``                ``SessionBridge`` (session events -> batched Qt signals)
+``bridge``                ``GuiBridge``: the one way into the GUI thread (session
+                          events, quotes, log entries, operation results)
 ``runner``                ``OperationRunner`` (named operations off the GUI thread)
 ``connection``            ``ConnectionViewModel`` (panel; QSettings)
 ``status``                ``StatusViewModel`` (status bar)
@@ -24,9 +25,12 @@ trades; ``positionsChanged`` -> positions + ticket; ``assetChanged`` -> balance
 ``connectionStatusChanged`` -> status + connection; ``accountSnapshot`` (the
 session queries everything once after every (re)connect and publishes it
 before CONNECTED) -> every table's ``reset``, so rows the counter no longer
-has disappear. ``refresh()`` (the user's 刷新/F5) runs ``RefreshAccount`` and
-applies its snapshot the same way. Order and cancel errors go to their
-entrust row, the status bar and the log.
+has disappear. ``refresh()`` (the user's 刷新/F5) runs ``RefreshAccount``: the
+session publishes its snapshot through the bridge like the reconnect's, in
+order with the pushes (and pushes newer than it follow it again), so it is
+applied the same way. An order without an answer in time is 待确认 in the
+status bar (``runner.unconfirmed``) until its answer or a push settles it.
+Order and cancel errors go to their entrust row, the status bar and the log.
 
 Quotes: a session's ``market`` exists only once it is connected (a simulator
 session learns its folder in ``connect``), so the market is attached here
@@ -49,8 +53,9 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QSettings, Signal, Slot
 
 from app.models import names
-from app.services.qt_bridge import SessionBridge
+from app.services import log_plumbing
 from app.viewmodels.balance_table_model import BalanceTableModel
+from app.viewmodels.bridge import GuiBridge
 from app.viewmodels.cancel_view_model import CancelViewModel
 from app.viewmodels.connection_view_model import ConnectionViewModel
 from app.viewmodels.entrust_table_model import EntrustTableModel
@@ -94,10 +99,12 @@ class TerminalViewModel(QObject):
         self._session = None
         self._market = None
         self._market_generation = 0
-        self.bridge = SessionBridge(parent=self)
-        self.runner = OperationRunner(parent=self)
-        self.lookup = BackgroundCaller(self)
-        self._holdings = QuoteSubscription(self._session_submit, self, what="持仓行情")
+        self.bridge = GuiBridge(parent=self)
+        self.runner = OperationRunner(parent=self, bridge=self.bridge)
+        self.lookup = BackgroundCaller(self, bridge=self.bridge)
+        self._holdings = QuoteSubscription(self._session_submit, self, what="持仓行情",
+                                           bridge=self.bridge)
+        self._applied_snapshot = None
 
         self.balance_model = BalanceTableModel(self, lang=lang)
         self.position_model = PositionTableModel(self, lang=lang)
@@ -109,8 +116,14 @@ class TerminalViewModel(QObject):
         self.entrust_proxy = make_proxy(self.entrust_model, self)
         self.trade_proxy = make_proxy(self.trade_model, self)
         self.log_proxy = make_log_proxy(self.log_model, self)
+        # Log entries enter the GUI thread through the bridge, like everything else.
+        self.log_model.handler.set_sink(self.bridge.enqueue)
+        self._log_handler_attached = install_log_handler
         if install_log_handler:
-            self.log_model.install()
+            root = logging.getLogger()
+            if root.level == logging.NOTSET or root.level > logging.INFO:
+                root.setLevel(logging.INFO)
+            log_plumbing.attach_handler(self.log_model.handler)
 
         provider = session_provider
         if provider is None and session is not None:
@@ -138,6 +151,9 @@ class TerminalViewModel(QObject):
         b.orderError.connect(self._on_order_error)
         b.cancelError.connect(self._on_cancel_error)
         b.disconnected.connect(self._on_disconnected)
+        b.logEntries.connect(self.log_model.append_entries)
+        self.runner.unconfirmed.connect(self.status.on_order_unconfirmed)
+        self.runner.finished.connect(self.status.settle_unconfirmed)
         self.connection.sessionChanged.connect(self.use_session)
         self.position_model.codesChanged.connect(self._subscribe_positions)
         self.ticket.codeChanged.connect(self._on_ticket_code)
@@ -339,12 +355,19 @@ class TerminalViewModel(QObject):
         """Re-query everything (RefreshAccount off the GUI thread) and resync the tables."""
         if self.runner.session is None:
             return
-        self.runner.run(RefreshAccount(), self._apply_snapshot, self._refresh_failed)
+        self.runner.run(RefreshAccount(), self._refresh_done, self._refresh_failed)
+
+    def _refresh_done(self, snap: AccountSnapshot) -> None:
+        # A session with ``resync`` published the snapshot through the bridge just
+        # before this result: it is applied already.
+        if snap is not self._applied_snapshot:
+            self._apply_snapshot(snap)
 
     def _apply_snapshot(self, snap: AccountSnapshot) -> None:
         # The snapshot replaces the tables; events still queued behind it are
         # applied on top by apply_batch, whose merge rule keeps final statuses.
         # A part the counter did not answer (None) keeps what is shown.
+        self._applied_snapshot = snap
         if snap.asset is not None:
             self.balance_model.reset([snap.asset])
             self.ticket.set_asset(snap.asset)
@@ -380,9 +403,11 @@ class TerminalViewModel(QObject):
         """Stop timers and subscriptions (the session itself is the caller's)."""
         self._unsubscribe_positions()
         self.quote.shutdown()
+        if self._log_handler_attached:
+            log_plumbing.detach_handler(self.log_model.handler)
+        self.log_model.handler.set_sink(None)
         self.bridge.stop()
         self.bridge.detach()
-        self.log_model.uninstall()
         self.log_model.stop()
         self.status.stop()
         self.lookup.shutdown()

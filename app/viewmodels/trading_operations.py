@@ -2,14 +2,23 @@
 
 Each user action that talks to the counter is a small named operation object
 (``PlaceOrder``, ``CancelOrder``, ``CancelMany``, ``RefreshAccount``,
-``Connect``, ``Disconnect``) whose ``run(session)`` does the blocking work.
-``OperationRunner.run(op, on_success, on_failure)`` hands it to
-``TradingSession.submit`` (the session's one ordered worker thread) and brings
-the result or the error back to the GUI thread through one queued signal;
+``Connect``, ``Disconnect``). ``op.start(session)`` starts it without blocking
+and returns a future: an order goes out with the session's ``send_order``
+(``order_stock_async`` on the order lane), a cancel with ``send_cancel`` (the
+cancel lane: never behind an order), anything else runs ``op.run(session)``
+on ``TradingSession.submit`` (the query lane).
+
+``OperationRunner.run(op, on_success, on_failure, on_unconfirmed=None)``:
+the outcome comes back to the GUI thread through the one bridge
+(``GuiBridge.run_on_main``), in causal order with the counter's pushes;
 ``succeeded(op, result)`` / ``failed(op, message)`` / ``finished(op)`` then fire
-in the GUI thread, and so do the per-call callbacks. Errors become one
-sentence (``error_message``) and are logged with their traceback; nothing is
-lost silently.
+in the GUI thread, and so do the per-call callbacks. An order is also awaited
+by a coroutine on the qasync loop (`_await_answer`): when its seq-matched
+answer has not come within ``unconfirmed_after`` seconds it is 待确认, sent
+with its outcome unknown: ``unconfirmed(op, message)`` and ``on_unconfirmed``
+fire, never ``failed``, and nothing is re-sent. The late answer still ends it
+with ``succeeded``/``failed``. Errors become one sentence (``error_message``)
+and are logged with their traceback; nothing is lost silently.
 """
 
 from __future__ import annotations
@@ -21,9 +30,10 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from app.models.records import AccountSnapshot
+from app.viewmodels.bridge import GuiBridge, main_bridge
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +51,18 @@ class Operation:
     """Base of the named operations: ``name`` for logs, ``run(session)`` on the worker."""
 
     name = "操作"
+    #: True for an order: without an answer in time its outcome is unknown (待确认)
+    awaits_answer = False
 
     def run(self, session) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def start(self, session, on_done: Callable[[Future], Any]) -> Future:
+        """Start without blocking; ``on_done(future)`` runs once the result is in
+        (default: ``run`` on the session's query lane)."""
+        future = session.submit(self.run, session)
+        future.add_done_callback(on_done)
+        return future
 
     def failure_of(self, result) -> str | None:
         """A result that is a failure without an exception (e.g. a refused cancel)."""
@@ -65,6 +84,16 @@ class PlaceOrder(Operation):
     strategy_name: str = ""
     order_remark: str = ""
     name = "下单"
+    awaits_answer = True
+
+    def start(self, session, on_done: Callable[[Future], Any]) -> Future:
+        send = getattr(session, "send_order", None)
+        if send is None:  # a session without the asynchronous core (test doubles)
+            return super().start(session, on_done)
+        # on_done is attached before the send: the result is queued for the GUI
+        # before any push the answer brings (causal order through the bridge).
+        return send(self.stock_code, self.side, self.volume, self.price_type, self.price,
+                    self.strategy_name, self.order_remark, on_done=on_done)
 
     def run(self, session) -> int:
         return session.place_order(self.stock_code, self.side, self.volume, self.price_type,
@@ -82,6 +111,12 @@ class CancelOrder(Operation):
 
     order_id: int
     name = "撤单"
+
+    def start(self, session, on_done: Callable[[Future], Any]) -> Future:
+        send = getattr(session, "send_cancel", None)
+        if send is None:
+            return super().start(session, on_done)
+        return send(self.order_id, on_done=on_done)
 
     def run(self, session):
         return session.cancel_order(self.order_id)
@@ -101,6 +136,43 @@ class CancelMany(Operation):
 
     order_ids: tuple[int, ...]
     name = "批量撤单"
+
+    def start(self, session, on_done: Callable[[Future], Any]) -> Future:
+        send = getattr(session, "send_cancel", None)
+        if send is None:
+            return super().start(session, on_done)
+        # Every cancel goes out at once on the cancel lane; the result waits for all answers.
+        combined: Future = Future()
+        combined.add_done_callback(on_done)
+        futures = []
+        for order_id in self.order_ids:
+            try:
+                futures.append((order_id, send(order_id)))
+            except Exception as exc:
+                failed: Future = Future()
+                failed.set_exception(exc)
+                futures.append((order_id, failed))
+        remaining = [len(futures)]
+
+        def one_done(_f: Future) -> None:
+            remaining[0] -= 1
+            if remaining[0] == 0:
+                combined.set_result([self._outcome(oid, f) for oid, f in futures])
+
+        if not futures:
+            combined.set_result([])
+        for _oid, f in futures:
+            f.add_done_callback(one_done)
+        return combined
+
+    @staticmethod
+    def _outcome(order_id: int, future: Future) -> CancelOutcome:
+        exc = future.exception()
+        if exc is not None:
+            return CancelOutcome(order_id, False, error_message(exc))
+        result = future.result()
+        return CancelOutcome(order_id, bool(result.success),
+                             "" if result.success else (result.message or "柜台拒绝撤单"))
 
     def run(self, session) -> list[CancelOutcome]:
         outcomes = []
@@ -126,6 +198,10 @@ class RefreshAccount(Operation):
     name = "刷新账户"
 
     def run(self, session) -> AccountSnapshot:
+        resync = getattr(session, "resync", None)
+        if resync is not None:
+            # Published to listeners too, in order with the pushes (the bridge applies it).
+            return resync()
         return AccountSnapshot(session.query_asset(), tuple(session.query_positions()),
                                tuple(session.query_orders()), tuple(session.query_trades()))
 
@@ -182,25 +258,58 @@ class _Pending:
     op: Operation
     on_success: Callable[[Any], None] | None
     on_failure: Callable[[str], None] | None
+    on_unconfirmed: Callable[[str], None] | None = None
     future: Future | None = field(default=None)
+    settled: bool = False
+    unconfirmed: bool = False
+    answered: Any = None  # asyncio.Future the answer coroutine awaits
+
+
+_loop: Any = None
+
+
+def gui_loop():
+    """The asyncio loop of the GUI thread: qasync's running loop (main.py), else one
+    qasync loop made for this process (tests), which runs on Qt's event loop."""
+    import asyncio
+
+    global _loop
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    if _loop is None or _loop.is_closed():
+        import qasync
+
+        _loop = qasync.QEventLoop(QCoreApplication.instance())
+    return _loop
+
+
+def unconfirmed_message(op: Operation) -> str:
+    """待确认: what the trader reads when an order's answer has not come."""
+    return (f"{op.describe()}：已发出，柜台尚未答复，结果待确认（请勿重复下单，"
+            "回报或查询委托会给出结果）")
 
 
 class OperationRunner(QObject):
-    """Runs operations on ``session.submit`` and reports back in the GUI thread."""
+    """Starts operations and reports back in the GUI thread through the one bridge."""
 
     started = Signal(object)            # op
     succeeded = Signal(object, object)  # op, result
     failed = Signal(object, str)        # op, one-sentence message
+    unconfirmed = Signal(object, str)   # op, message: sent, outcome unknown (待确认)
     finished = Signal(object)           # op (after succeeded/failed)
     busyChanged = Signal(bool)          # any operation in flight
-    _done = Signal(int, object, object)  # token, result, exception (worker -> GUI)
 
-    def __init__(self, session=None, parent: QObject | None = None) -> None:
+    def __init__(self, session=None, parent: QObject | None = None, *,
+                 bridge: GuiBridge | None = None, unconfirmed_after: float = 3.0) -> None:
         super().__init__(parent)
         self._session = session
+        self._bridge = bridge if bridge is not None else main_bridge()
         self._pending: dict[int, _Pending] = {}
         self._tokens = count(1)
-        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        #: seconds an order waits for its answer before it is shown as 待确认
+        self.unconfirmed_after = unconfirmed_after
 
     @property
     def session(self):
@@ -216,50 +325,90 @@ class OperationRunner(QObject):
     def in_flight(self) -> list[Operation]:
         return [p.op for p in self._pending.values()]
 
-    def run(self, op: Operation, on_success: Callable[[Any], None] | None = None,
-            on_failure: Callable[[str], None] | None = None) -> Future | None:
-        """Start ``op`` on the session's worker; callbacks run later in the GUI thread.
+    def unconfirmed_ops(self) -> list[Operation]:
+        """Orders sent whose outcome is still unknown (待确认)."""
+        return [p.op for p in self._pending.values() if p.unconfirmed]
 
-        Never blocks and never calls back synchronously. Returns the Future
-        (None when there is no session: ``failed`` is then emitted on the next
-        event-loop turn).
+    def run(self, op: Operation, on_success: Callable[[Any], None] | None = None,
+            on_failure: Callable[[str], None] | None = None,
+            on_unconfirmed: Callable[[str], None] | None = None) -> Future | None:
+        """Start ``op`` without blocking; callbacks run later in the GUI thread.
+
+        Never calls back synchronously. Returns the Future (None when there is
+        no session: ``failed`` then follows through the bridge).
         """
         token = next(self._tokens)
         was_busy = self.busy
-        pending = self._pending[token] = _Pending(op, on_success, on_failure)
+        pending = self._pending[token] = _Pending(op, on_success, on_failure, on_unconfirmed)
         self.started.emit(op)
         if not was_busy:
             self.busyChanged.emit(True)
         log.debug("operation %s started", op.describe())
         if self._session is None:
-            self._done.emit(token, None, RuntimeError("未连接到交易柜台，请先连接。"))
+            self._bridge.run_on_main(self._on_done, token, None,
+                                     RuntimeError("未连接到交易柜台，请先连接。"))
             return None
+        if op.awaits_answer and self.unconfirmed_after is not None:
+            loop = gui_loop()
+            pending.answered = loop.create_future()
+            loop.create_task(self._await_answer(token, pending, self.unconfirmed_after))
         try:
-            future = self._session.submit(op.run, self._session)
+            future = op.start(self._session, lambda f, t=token: self._relay(t, f))
         except Exception as exc:  # e.g. the worker was shut down
-            self._done.emit(token, None, exc)
+            self._bridge.run_on_main(self._on_done, token, None, exc)
             return None
         pending.future = future
-        future.add_done_callback(lambda f, t=token: self._relay(t, f))
         return future
 
+    async def _await_answer(self, token: int, pending: _Pending, timeout: float) -> None:
+        """The order's coroutine: await its seq-matched answer; none in time -> 待确认."""
+        answered = pending.answered
+        timer = gui_loop().call_later(
+            timeout, lambda: answered.done() or answered.set_result(False))
+        try:
+            in_time = await answered
+        finally:
+            timer.cancel()
+        if not in_time and not pending.settled and self._pending.get(token) is pending:
+            self._mark_unconfirmed(pending, unconfirmed_message(pending.op))
+
     def _relay(self, token: int, future: Future) -> None:
-        # Worker thread: hand over to the GUI thread, nothing else.
+        # Any thread: hand over to the GUI thread through the bridge, nothing else.
         try:
             exc = future.exception()
         except BaseException as cancelled:  # CancelledError
             exc = cancelled
         try:
-            self._done.emit(token, None if exc else future.result(), exc)
-        except RuntimeError:  # the runner was deleted (shutdown): nobody to tell
+            self._bridge.run_on_main(self._on_done, token, None if exc else future.result(), exc)
+        except RuntimeError:  # the bridge was deleted (shutdown): nobody to tell
             log.debug("operation finished after its runner was deleted")
 
-    @Slot(int, object, object)
+    def _mark_unconfirmed(self, pending: _Pending, message: str) -> None:
+        if pending.unconfirmed:
+            return
+        pending.unconfirmed = True
+        log.warning("%s", message)
+        self.unconfirmed.emit(pending.op, message)
+        if pending.on_unconfirmed is not None:
+            pending.on_unconfirmed(message)
+
     def _on_done(self, token: int, result, exc) -> None:
-        pending = self._pending.pop(token, None)
+        pending = self._pending.get(token)
         if pending is None:
             return
         op = pending.op
+        pending.settled = True
+        if pending.answered is not None and not pending.answered.done():
+            pending.answered.set_result(True)
+        if exc is not None and type(exc).__name__ == "OrderUnconfirmed":
+            # The connection dropped before the answer: still unknown, never "failed".
+            self._mark_unconfirmed(pending, str(exc) or unconfirmed_message(op))
+            self._pending.pop(token, None)
+            self.finished.emit(op)
+            if not self._pending:
+                self.busyChanged.emit(False)
+            return
+        self._pending.pop(token, None)
         message = None
         if exc is not None:
             message = error_message(exc)
@@ -285,7 +434,7 @@ class OperationRunner(QObject):
                 self.busyChanged.emit(False)
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """Block until the worker finished every submitted op (shutdown/tests only)."""
+        """Block until every started op's future is done (shutdown/tests only)."""
         for pending in list(self._pending.values()):
             if pending.future is not None:
                 try:
@@ -298,20 +447,20 @@ class OperationRunner(QObject):
 class BackgroundCaller(QObject):
     """Quick look-ups (instrument, quote, history) on a small pool, results in the GUI thread.
 
-    Unlike ``OperationRunner`` these do not queue behind orders on the session's
-    worker. ``call(fn, *args, on_result=..., on_error=...)``; callbacks run in
-    the GUI thread, never synchronously. ``shutdown()`` on exit.
+    Unlike ``OperationRunner`` these do not queue behind anything on the
+    session's lanes. ``call(fn, *args, on_result=..., on_error=...)``; the
+    outcome comes back through the one bridge, never synchronously.
+    ``shutdown()`` on exit.
     """
 
-    _done = Signal(object, object, object)  # callbacks, result, exception
-
-    def __init__(self, parent: QObject | None = None, *, max_workers: int = 2) -> None:
+    def __init__(self, parent: QObject | None = None, *, max_workers: int = 2,
+                 bridge: GuiBridge | None = None) -> None:
         super().__init__(parent)
         from concurrent.futures import ThreadPoolExecutor
 
+        self._bridge = bridge if bridge is not None else main_bridge()
         self._pool = ThreadPoolExecutor(max_workers=max_workers,
                                         thread_name_prefix="qmtdesk-lookup")
-        self._done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
 
     def call(self, fn: Callable[..., Any], *args, on_result: Callable[[Any], None] | None = None,
              on_error: Callable[[str], None] | None = None) -> Future:
@@ -322,20 +471,20 @@ class BackgroundCaller(QObject):
         """Deliver the outcome of a future run elsewhere (e.g. ``TradingSession.submit``)
         to ``on_result``/``on_error`` in the GUI thread, as ``call`` does."""
         callbacks = (on_result, on_error)
+        bridge = self._bridge
 
         def relay(f: Future) -> None:
             if f.cancelled():
                 return
             exc = f.exception()
             try:
-                self._done.emit(callbacks, None if exc else f.result(), exc)
+                bridge.run_on_main(self._on_done, callbacks, None if exc else f.result(), exc)
             except RuntimeError:  # deleted during shutdown
                 pass
 
         future.add_done_callback(relay)
         return future
 
-    @Slot(object, object, object)
     def _on_done(self, callbacks, result, exc) -> None:
         on_result, on_error = callbacks
         if exc is not None:

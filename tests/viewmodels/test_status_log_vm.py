@@ -117,24 +117,22 @@ def test_log_model_keeps_at_most_max_rows(qtbot):
     assert model.record_at(model.rowCount() - 1).message == "m249"
 
 
-def test_an_order_error_wins_over_the_late_success_of_the_same_order(qtbot, fake_session):
-    vm = StatusViewModel(fake_session, message_timeout_ms=200)
-    # the counter's refusal overtakes the order's reply
-    vm.on_order_error(OrderError(order_id=1001, error_id=-61, error_msg="可用资金不足"))
-    error = vm.message
-    messages = []
-    vm.messageChanged.connect(messages.append)
+def test_an_unconfirmed_order_stays_until_it_is_settled(qtbot, fake_session):
+    from app.viewmodels.trading_operations import PlaceOrder
+
+    vm = StatusViewModel(fake_session, message_timeout_ms=50)
+    op = PlaceOrder("600036.SH", "buy", 100, 11, 40.0)
+    vm.on_order_unconfirmed(op, "下单 600036.SH：已发出，柜台尚未答复，结果待确认")
+    assert vm.message.startswith("委托待确认") and vm.message_level == "warning"
+    assert vm.unconfirmed_count == 1
+    # no timeout: it stays while the outcome is unknown
+    assert not vm._message_timer.isActive()
+    # the late answer settles it: the status bar says what became of it
     vm.on_order_sent(1001)
-    assert (vm.message, vm.message_level, messages) == (error, "error", [])
-    # the error keeps its own timeout (not restarted by the late success) and then clears
-    with qtbot.waitSignal(vm.messageChanged, timeout=2000) as blocker:
-        pass
-    assert blocker.args == [""]
-    # another order's success still shows
-    vm.on_order_sent(1002)
-    assert vm.message == "委托已发送，委托号 1002" and vm.message_level == "info"
-    # and an error after a success replaces it
-    vm.on_order_error(OrderError(order_id=1002, error_id=-1, error_msg="废单"))
+    vm.settle_unconfirmed(op)
+    assert vm.message == "委托已发送，委托号 1001" and vm.unconfirmed_count == 0
+    # the latest news wins: an error after a success replaces it
+    vm.on_order_error(OrderError(order_id=1001, error_id=-1, error_msg="废单"))
     assert "废单" in vm.message and vm.message_level == "error"
 
 

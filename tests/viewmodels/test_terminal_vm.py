@@ -191,25 +191,29 @@ def test_the_ticket_starts_on_the_last_code_used(qtbot, settings, fake_session):
         vm.shutdown()
 
 
-def test_an_order_refused_before_its_reply_keeps_the_error_in_the_status_bar(
-        qtbot, terminal, fake_session):
-    fake_session.emit_from_thread(asset(), position())
-    qtbot.waitUntil(lambda: terminal.balance_model.rowCount() == 1, timeout=3000)
-    ticket = terminal.ticket
+def test_an_order_and_its_refusal_reach_the_status_bar_in_causal_order(
+        qtbot, real_terminal, sim):
+    """The answer (委托已发送) and the counter's later refusal of the same order come through
+    the one bridge in the order they happened: the status bar ends on the refusal."""
+    _folder, _config, counter = sim
+    vm = real_terminal
+    with qtbot.waitSignal(vm.refreshed, timeout=10_000):
+        assert vm.connection.connect_session()
+    messages: list[str] = []
+    vm.status.messageChanged.connect(messages.append)
+    counter.faults.reject_next_order(-61, "可用资金不足")
+    quote = counter.market.quote("600036.SH")
+    ticket = vm.ticket
     ticket.set_code("600036")
-    ticket.set_price(40.0)
+    ticket.set_price(quote.down_limit)
     ticket.set_volume(100)
-    assert ticket.can_submit, ticket.problem_text
-    fake_session.place_gate.clear()  # the order's reply is held back ...
-    assert ticket.submit_buy()
-    # ... while the counter's refusal of order 1001 arrives first
-    fake_session.emit_from_thread(OrderError(order_id=1001, error_id=-1, error_msg="可用资金不足"))
-    qtbot.waitUntil(lambda: "可用资金不足" in terminal.status.message, timeout=3000)
-    with qtbot.waitSignal(ticket.submitted, timeout=3000) as sent:
-        fake_session.place_gate.set()
-    assert sent.args == [1001]
-    assert "可用资金不足" in terminal.status.message
-    assert terminal.status.message_level == "error"
+    with qtbot.waitSignal(ticket.submitted, timeout=10_000) as sent:
+        assert ticket.submit_buy()
+    order_id = sent.args[0]
+    qtbot.waitUntil(lambda: "可用资金不足" in vm.status.message, timeout=10_000)
+    assert messages.index(f"委托已发送，委托号 {order_id}") < len(messages) - 1
+    assert vm.status.message_level == "error"
+    assert "可用资金不足" in vm.entrust_model.row_error(order_id)
 
 
 def test_a_viewmodel_needs_a_session_or_a_provider(qapp):

@@ -14,6 +14,7 @@ wait on it (``answer_timeout``): an order without an answer in time raises
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
@@ -151,6 +152,8 @@ class Orders:
         price: float = 0.0,
         strategy_name: str = "",
         order_remark: str = "",
+        *,
+        on_done: Callable[[Future[int]], Any] | None = None,
     ) -> Future[int]:
         """Validate and send one order on the order lane; return its future at once.
 
@@ -160,9 +163,13 @@ class Orders:
         -1 (its reason from ``on_order_error``), `NotConnectedError` when there
         is no connection, `OrderUnconfirmed` when the connection drops before
         the answer. Without an answer it stays pending: the caller's timeout
-        decides when to show it as 待确认.
+        decides when to show it as 待确认. ``on_done(future)`` is added to the future
+        before anything is sent, so it runs on the thread that settles it, before
+        any listener sees the answer (the GUI's causal order rests on this).
         """
         future = WatchedFuture("委托")
+        if on_done is not None:
+            future.add_done_callback(on_done)
         try:
             self._require_connected()  # at once, and no lane is started for nothing
         except BaseException as exc:
@@ -249,13 +256,18 @@ class Orders:
                 "结果未知（待确认）：请查询委托确认，切勿重复下单"
             ) from None
 
-    def send_cancel(self, order_id: int) -> Future[CancelResult]:
+    def send_cancel(
+        self, order_id: int, *, on_done: Callable[[Future[CancelResult]], Any] | None = None
+    ) -> Future[CancelResult]:
         """Send one cancel on the cancel lane (never behind an order); its future at once.
 
         The result is a `CancelResult`: ``'success'``, the counter's reason, or
-        what the order's state says (``委托 N 已成交，不能撤单``).
+        what the order's state says (``委托 N 已成交，不能撤单``). ``on_done`` as
+        in `send_order`.
         """
         future = WatchedFuture("撤单")
+        if on_done is not None:
+            future.add_done_callback(on_done)
         if isinstance(order_id, bool) or not isinstance(order_id, int) or order_id <= 0:
             future.set_result(
                 CancelResult(False, f"委托编号无效: {order_id!r}（应为下单返回的正整数）")

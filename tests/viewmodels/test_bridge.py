@@ -1,4 +1,5 @@
-"""SessionBridge: worker-thread events arrive on the GUI thread in bounded, ordered batches."""
+"""GuiBridge: worker-thread events and calls arrive on the GUI thread in ordered, bounded batches,
+woken by the first event after idle, with nothing firing while idle."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from PySide6.QtCore import QObject, QThread, Slot
 
 from app.models.quote import Quote
 from app.models.records import Asset, CancelError, Order, OrderError, Position, Trade
-from app.services.qt_bridge import SessionBridge
 from app.services.session import ConnectionStatus, SessionState
+from app.viewmodels.bridge import GuiBridge
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +25,7 @@ def collect_on_the_gui_thread(qapp):
 class Receiver(QObject):
     """Records what each signal delivered, and on which thread."""
 
-    def __init__(self, bridge: SessionBridge) -> None:
+    def __init__(self, bridge: GuiBridge) -> None:
         super().__init__()
         self.batches: list[list] = []
         self.orders: list = []
@@ -107,7 +108,7 @@ class ListenerSession:
 
 def test_attach_registers_one_listener_and_detach_removes_it(qapp):
     session = ListenerSession()
-    bridge = SessionBridge(session)
+    bridge = GuiBridge(session)
     assert session.listeners == [bridge.enqueue]
     bridge.attach(session)
     assert len(session.listeners) == 1
@@ -117,7 +118,7 @@ def test_attach_registers_one_listener_and_detach_removes_it(qapp):
 
 def test_events_from_a_worker_arrive_in_order_in_bounded_batches(qtbot):
     session = ListenerSession()
-    bridge = SessionBridge(session, max_batch=1000)
+    bridge = GuiBridge(session, max_batch=1000)
     rx = Receiver(bridge)
     events = [Order(order_id=i, order_status=50) for i in range(1, 5001)]
     session.push_from_worker(events)
@@ -137,7 +138,7 @@ def qtbot_thread():
 
 def test_each_kind_goes_to_its_signal(qtbot):
     session = ListenerSession()
-    bridge = SessionBridge(session)
+    bridge = GuiBridge(session)
     rx = Receiver(bridge)
     status = ConnectionStatus(SessionState.CONNECTED, "1")
     events = [
@@ -170,17 +171,17 @@ def test_each_kind_goes_to_its_signal(qtbot):
 
 
 def test_one_drain_is_bounded(qapp):
-    bridge = SessionBridge(autostart=False, max_batch=2000)
+    bridge = GuiBridge(autostart=False, max_batch=2000)
     for i in range(10_000):
         bridge.enqueue(Order(order_id=i))
-    assert bridge.drain() == 2000
+    assert bridge.drain(max_events=2000) == 2000
     assert bridge.pending() == 8000
     assert bridge.drain_all() == 8000
     assert bridge.pending() == 0
 
 
 def test_unknown_events_are_not_lost(qtbot):
-    bridge = SessionBridge()
+    bridge = GuiBridge()
     seen: list = []
     bridge.otherEvents.connect(seen.extend)
     bridge.enqueue("something else")
@@ -190,7 +191,7 @@ def test_unknown_events_are_not_lost(qtbot):
 def test_a_snapshot_has_its_signal_first_and_supersedes_older_asset_and_positions(qapp):
     from app.models.records import AccountSnapshot
 
-    bridge = SessionBridge(autostart=False)
+    bridge = GuiBridge(autostart=False)
     receiver = Receiver(bridge)
     order_of_signals: list[str] = []
     snapshots: list = []
@@ -211,3 +212,74 @@ def test_a_snapshot_has_its_signal_first_and_supersedes_older_asset_and_position
     assert receiver.assets == []              # so is the older asset
     assert [o.order_id for o in receiver.orders] == [1, 2]  # orders merge by their own rule
     assert len(receiver.batches[0]) == 6      # eventsBatch still carries everything
+
+
+def test_nothing_fires_while_idle_and_the_first_event_wakes_it(qtbot):
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    session = ListenerSession()
+    bridge = GuiBridge(session)
+    rx = Receiver(bridge)
+    assert bridge.findChildren(QTimer) == []  # no polling timer at all
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    assert bridge.wakeups == 0  # idle: nothing ran
+    session.push_from_worker([Order(order_id=1)])
+    qtbot.waitUntil(lambda: [o.order_id for o in rx.orders] == [1], timeout=2000)
+    woken = bridge.wakeups
+    assert woken >= 1
+    for _ in range(5):
+        QCoreApplication.processEvents()
+    assert bridge.wakeups == woken  # idle again: nothing more
+
+
+def test_calls_run_on_the_gui_thread_in_order_with_the_events(qtbot):
+    session = ListenerSession()
+    bridge = GuiBridge(session)
+    seen: list = []
+    threads: set = set()
+    bridge.ordersChanged.connect(lambda orders: seen.extend(o.order_id for o in orders))
+
+    def call(tag: str) -> None:
+        threads.add(QThread.currentThread())
+        seen.append(tag)
+
+    def produce() -> None:
+        for fn in session.listeners:
+            fn(Order(order_id=1))
+        bridge.run_on_main(call, "result of 1")
+        for fn in session.listeners:
+            fn(Order(order_id=2))
+        bridge.run_on_main(call, "result of 2")
+
+    worker = threading.Thread(target=produce)
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: len(seen) == 4, timeout=2000)
+    assert seen == [1, "result of 1", 2, "result of 2"]
+    assert threads == {qtbot_thread()}
+
+
+def test_a_call_raising_even_system_exit_is_logged_and_delivery_goes_on(qtbot, caplog):
+    bridge = GuiBridge()
+    seen: list = []
+
+    def bad() -> None:
+        raise SystemExit(3)
+
+    bridge.run_on_main(bad)
+    bridge.run_on_main(seen.append, "after")
+    qtbot.waitUntil(lambda: seen == ["after"], timeout=2000)
+    assert any(r.exc_info and r.exc_info[0] is SystemExit for r in caplog.records)
+
+
+def test_batches_shrink_when_they_take_longer_than_the_bound(qapp):
+    import time as _time
+
+    bridge = GuiBridge(autostart=False, max_batch_ms=1.0)
+    bridge.ordersChanged.connect(lambda orders: _time.sleep(0.003))  # a slow table
+    for i in range(2000):
+        bridge.enqueue(Order(order_id=i))
+    first = bridge.drain()
+    second = bridge.drain()
+    assert second < first  # the next batch is smaller: GUI work per batch stays bounded
