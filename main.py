@@ -121,9 +121,14 @@ def configure_logging(debug: bool = False) -> Path | None:
         )
     except OSError as exc:
         logging.getLogger("qmtdesk").warning("无法写日志文件：%s", exc)
-        return None
-    handler.setFormatter(fmt)
-    root.addHandler(handler)
+        path = None
+    else:
+        handler.setFormatter(fmt)
+        root.addHandler(handler)
+    # File and console writes happen on a listener thread, never on the GUI thread.
+    from app.services.log_plumbing import install_queued_logging
+
+    install_queued_logging(root)
     return path
 
 
@@ -239,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
             loop.run_until_complete(quit_event.wait())
     finally:
         terminal.shutdown()
+        from app.services.log_plumbing import stop_queued_logging
+
+        stop_queued_logging()  # write out what is queued
     return exit_code
 
 

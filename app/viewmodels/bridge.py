@@ -11,10 +11,10 @@ reconciling of overtaking messages.
 Threading: a producer (any thread) appends to a ``collections.deque`` and,
 when the bridge is idle, posts ONE wake-up event to it (``postEvent`` is
 thread-safe). The GUI thread then drains the queue in batches bounded by
-time: a batch's events are grouped by kind and delivered as the typed signals
-below; a batch that took longer than ``max_batch_ms`` makes the next one
-smaller (and a quick one lets it grow), and what is left waits behind the
-event loop's other work (painting, input) for the next wake-up. Nothing fires
+time: events are delivered in chunks (grouped by kind, as the typed signals
+below) until the queue is empty or ``max_batch_ms`` of work is spent; what
+is left waits behind the event loop's other work (painting, input) for the
+next wake-up. Nothing fires
 while idle: no timer runs, the first event after idle wakes the bridge at
 once.
 
@@ -156,7 +156,7 @@ class GuiBridge(QObject):
         self._scheduled = False
         self.max_batch_ms = max_batch_ms
         self.max_batch = max_batch
-        self._limit = min(256, max_batch)  # events per batch, adapted to the time bound
+        self._chunk = min(512, max_batch)  # events delivered together (one signal per kind)
         self.delivered = 0  # events delivered since creation (GUI thread)
         self.wakeups = 0  # wake-ups handled since creation
         _latest.append(self)
@@ -250,29 +250,29 @@ class GuiBridge(QObject):
             self._wake()  # the rest waits behind painting and input
 
     def drain(self, max_events: int | None = None, max_ms: float | None = None) -> int:
-        """Deliver one batch now (GUI thread); returns how many events it held."""
+        """Deliver queued events now (GUI thread), in chunks, until the queue is empty, the
+        time bound (``max_batch_ms``) is spent or ``max_events`` were delivered; returns how many.
+        """
         queue = self._queue
-        limit = self._limit if max_events is None else max_events
-        budget_ms = self.max_batch_ms if max_ms is None else max_ms
-        start = time.perf_counter()
-        batch: list = []
+        limit = self.max_batch if max_events is None else max_events
+        budget = (self.max_batch_ms if max_ms is None else max_ms) / 1000.0
+        deadline = time.perf_counter() + budget
         popleft = queue.popleft
-        while queue and len(batch) < limit:
-            try:
-                batch.append(popleft())
-            except IndexError:  # pragma: no cover - only this thread pops
+        total = 0
+        while queue and total < limit:
+            chunk: list = []
+            take = min(self._chunk, limit - total)
+            while queue and len(chunk) < take:
+                try:
+                    chunk.append(popleft())
+                except IndexError:  # pragma: no cover - only this thread pops
+                    break
+            total += len(chunk)
+            self.delivered += len(chunk)
+            self._deliver(chunk)
+            if time.perf_counter() >= deadline:
                 break
-        if not batch:
-            return 0
-        self.delivered += len(batch)
-        self._deliver(batch)
-        if max_events is None:
-            elapsed_ms = (time.perf_counter() - start) * 1000.0
-            if elapsed_ms > budget_ms and self._limit > 16:
-                self._limit //= 2
-            elif elapsed_ms < budget_ms / 2 and len(batch) == self._limit:
-                self._limit = min(self._limit * 2, self.max_batch)
-        return len(batch)
+        return total
 
     def drain_all(self) -> int:
         """Deliver everything queued now (tests, shutdown)."""
