@@ -154,7 +154,7 @@ def main() -> int:
             super().__init__()
             self.counts: collections.Counter[str] = collections.Counter()
 
-        def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        def eventFilter(self, obj, event) -> bool:
             if event.type() == QEvent.Type.Timer:
                 self.counts[type(obj).__name__] += 1
             return False

@@ -36,7 +36,7 @@ def test_handlers_run_on_the_listener_thread_and_get_everything_back_on_stop() -
         logger.info("value %(n)s", items)
         items["n"] = 2  # the message was taken when logged
         try:
-            1 / 0
+            raise ZeroDivisionError("division by zero")
         except ZeroDivisionError:
             logger.exception("boom")
         logger.info("last")
