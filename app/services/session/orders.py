@@ -70,6 +70,8 @@ class Orders:
             )
         if state is SessionState.GAVE_UP:
             raise NotConnectedError("MiniQMT 连接已断开且已放弃自动重连，请重新调用 connect(...)")
+        if self._status.message and self._account is not None:  # it was connected: say why not now
+            raise NotConnectedError(f"未连接到 MiniQMT：{self._status.message}，请重新连接")
         raise NotConnectedError("未连接到 MiniQMT：请先调用 connect(miniqmt_path, stock_account)")
 
     def query_asset(self) -> records.Asset:
