@@ -104,6 +104,21 @@ class PlaceOrder(Operation):
         return (f"下单 {self.stock_code} {self.side} {self.volume} 股 "
                 f"价格类型 {self.price_type} 价格 {self.price}")
 
+    def summary(self) -> str:
+        """What the trader typed, in words: ``买入 600036.SH 100 股 限价 38.30``."""
+        from app.models.names import PRICE_TYPE, name_of
+        from app.models.rules import Side
+
+        try:
+            side = Side(str(getattr(self.side, "value", self.side)).lower()).name_zh
+        except ValueError:
+            side = str(self.side)
+        from app.viewmodels.formatting import format_price
+
+        price = f" {format_price(self.price, self.stock_code)}" if self.price else ""
+        return (f"{side} {self.stock_code} {self.volume} 股 "
+                f"{name_of(PRICE_TYPE, self.price_type)}{price}")
+
 
 @dataclass(frozen=True)
 class CancelOrder(Operation):
@@ -287,8 +302,8 @@ def gui_loop():
 
 def unconfirmed_message(op: Operation) -> str:
     """待确认: what the trader reads when an order's answer has not come."""
-    return (f"{op.describe()}：已发出，柜台尚未答复，结果待确认（请勿重复下单，"
-            "回报或查询委托会给出结果）")
+    what = op.summary() if hasattr(op, "summary") else op.describe()
+    return f"{what} 已发出，柜台尚未答复：请勿重复下单，回报或查询委托会给出结果"
 
 
 class OperationRunner(QObject):
