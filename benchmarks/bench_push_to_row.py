@@ -15,6 +15,10 @@ table on the GUI thread. Prints p50 / p90 / p99 / max.
 Idle: with nothing happening for ``--idle`` s after the run, every timer
 event Qt delivers in the process is counted (per receiving class).
 
+Also printed: how long the window's repaints (``UpdateRequest`` on the main
+window) took during the run, since a push waits for the repaint under way.
+``--no-show`` leaves the window hidden: the same pipeline without painting.
+
 Run: ``uv run python benchmarks/bench_push_to_row.py`` (``--rate 1000 --seconds 5``).
 """
 
@@ -45,6 +49,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=1000.0, help="orders per second")
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--idle", type=float, default=2.0, help="idle seconds to watch timers")
+    parser.add_argument("--no-show", action="store_true", help="do not show the window")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-push-"))
@@ -68,8 +73,23 @@ def main() -> int:
     settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
     config = SimConfig(auto_run=False, initial_cash=1e10)
     terminal = Terminal(settings, sim_config=config)
+    repaints: list[float] = []
+    window_event = MainWindow.event
+
+    def timed_event(self, event) -> bool:
+        # The whole window repaint runs synchronously inside its UpdateRequest.
+        if event.type() != QEvent.Type.UpdateRequest:
+            return window_event(self, event)
+        started = time.perf_counter()
+        try:
+            return window_event(self, event)
+        finally:
+            repaints.append((time.perf_counter() - started) * 1000)
+
+    MainWindow.event = timed_event
     window = MainWindow(terminal.viewmodels(), settings, initial_size=QSize(1366, 768))
-    window.show()
+    if not args.no_show:
+        window.show()
     folder = str(scratch / "sim")
     account = "8886660001"
     conn = terminal.vm.connection
@@ -127,10 +147,12 @@ def main() -> int:
     produced: list[float] = []
     worker = threading.Thread(target=lambda: (produce(), produced.append(time.perf_counter())),
                               name="bench-producer")
+    repaints.clear()
     t_start = time.perf_counter()
     worker.start()
     ok = spin_until(lambda: len(arrivals) >= n and not worker.is_alive(), 120)
     elapsed = time.perf_counter() - t_start
+    run_repaints = list(repaints)
     worker.join()
     latencies = [(arrivals[k] - stamps[k]) * 1000 for k in stamps if k in arrivals]
     print(f"push -> row through the window: {len(latencies)}/{n} orders at "
@@ -144,6 +166,10 @@ def main() -> int:
     if to_session:
         print(f"  counter -> session listener: p50 {percentile(to_session, 50):.2f} ms"
               f"   p99 {percentile(to_session, 99):.2f} ms")
+    if run_repaints:
+        print(f"  window repaints: {len(run_repaints)}, "
+              f"avg {sum(run_repaints) / len(run_repaints):.1f} ms, "
+              f"total {sum(run_repaints) / 1000:.2f} s")
     if latencies:
         print(f"  p50 {percentile(latencies, 50):.2f} ms   p90 {percentile(latencies, 90):.2f} ms"
               f"   p99 {percentile(latencies, 99):.2f} ms   max {max(latencies):.2f} ms")
@@ -156,7 +182,9 @@ def main() -> int:
 
         def eventFilter(self, obj, event) -> bool:
             if event.type() == QEvent.Type.Timer:
-                self.counts[type(obj).__name__] += 1
+                owner = obj.parent() if type(obj).__name__ == "QTimer" else None
+                where = f" in {type(owner).__name__}" if owner is not None else ""
+                self.counts[f"{type(obj).__name__}{where}"] += 1
             return False
 
     spin_until(lambda: False, 0.5)  # let the tail of the run settle

@@ -417,8 +417,13 @@ class OperationRunner(QObject):
             pending.answered.set_result(True)
         if exc is not None and type(exc).__name__ == "OrderUnconfirmed":
             # The connection dropped before the answer: still unknown, never "failed".
-            self._mark_unconfirmed(pending, str(exc) or unconfirmed_message(op))
+            message = str(exc) or unconfirmed_message(op)
+            self._mark_unconfirmed(pending, message)
             self._pending.pop(token, None)
+            if pending.on_unconfirmed is None and pending.on_failure is not None:
+                # A caller without an unknown-outcome handler must not wait forever:
+                # its failure path gets the 待确认 sentence (it says not to re-send).
+                pending.on_failure(message)
             self.finished.emit(op)
             if not self._pending:
                 self.busyChanged.emit(False)
