@@ -48,8 +48,10 @@ def wait_until(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
         time.sleep(0.005)
 
 
-def wrapping_factory(sim_config: Any, wrap: Callable[[Any], None]) -> Callable[[str, int], Any]:
-    base = make_trader_factory("sim", sim_config)
+def wrapping_factory(
+    sim_config: Any, wrap: Callable[[Any], None], backend: str = "sim"
+) -> Callable[[str, int], Any]:
+    base = make_trader_factory(backend, sim_config)
 
     def factory(path: str, session_id: int) -> Any:
         trader = base(path, session_id)
@@ -251,12 +253,16 @@ class AnswerHold:
             deliver()
 
 
+@pytest.mark.parametrize("backend", ["sim", "sim-vendor"])
 def test_a_cancel_is_answered_while_an_order_answer_is_held(
-    counter: Any, sim_folder: str, sim_config: Any
+    counter: Any, sim_folder: str, sim_config: Any, backend: str
 ) -> None:
+    """With the simulator's trader and with xtquant's own XtQuantTrader over the stand-in."""
     hold = AnswerHold()
-    session = TradingSession("sim", trader_factory=wrapping_factory(sim_config, hold.wrap),
-                             answer_timeout=0.2)
+    session = TradingSession(
+        backend, trader_factory=wrapping_factory(sim_config, hold.wrap, backend),
+        answer_timeout=0.2,
+    )
     try:
         assert session.connect(sim_folder, ACCOUNT_ID)
         resting = session.place_order("000001", "buy", 100, xtconstant.FIX_PRICE,
