@@ -9,6 +9,9 @@ answer comes; the counter got it exactly once.
 
 Until the counter's own ``fault hold-orders N`` is merged, the hold is a trader
 wrapper on the simulator (the answer really is withheld from the session).
+
+And a fill during 刷新 (after the asset was queried, before the snapshot is
+published) leaves 资金 and 成交 equal to the counter.
 """
 
 from __future__ import annotations
@@ -159,3 +162,45 @@ def test_a_cancel_goes_out_while_an_order_answer_is_held(
     # The counter received it exactly once (nothing re-sent).
     new = [o for o in counter.query_orders(ACCOUNT) if o.order_id not in before]
     assert [(o.order_id, o.order_volume) for o in new] == [(held_id, 300)]
+
+
+def test_a_fill_during_refresh_leaves_the_tables_equal_to_the_counter(
+    qtbot, window, terminal, counter
+):
+    """刷新 queries the asset first; a buy fills before the snapshot is published. The
+    balance and trade tables must end equal to the counter, not to the older snapshot."""
+    config = SimConfig(auto_run=False)
+    base = make_trader_factory("sim", config)
+    fill_during_query = threading.Event()
+    filled: list[int] = []
+
+    def factory(path: str, session_id: int) -> Any:
+        trader = base(path, session_id)
+        query_positions = trader.query_stock_positions
+
+        def positions(account: Any) -> Any:
+            if fill_during_query.is_set():
+                fill_during_query.clear()
+                ask = counter.market.quote("600036.SH").ask_price[0]
+                filled.append(counter.place_order(ACCOUNT, "600036.SH", 23, 100, 11, ask))
+                done = threading.Event()
+                terminal.session.add_listener(
+                    lambda e: type(e).__name__ == "Asset" and done.set())
+                done.wait(WAIT_MS / 1000)  # its pushes reached the session first
+            return query_positions(account)
+
+        trader.query_stock_positions = positions
+        return trader
+
+    terminal.sessions["sim"] = TradingSession("sim", sim_config=config, trader_factory=factory)
+    connect(qtbot, window, terminal)
+    fill_during_query.set()
+    with qtbot.waitSignal(terminal.vm.refreshed, timeout=WAIT_MS):
+        terminal.refresh()
+    assert filled
+    vm = terminal.vm
+    truth = counter.query_asset(ACCOUNT)
+    qtbot.waitUntil(lambda: vm.balance_model.asset().cash == truth.cash, timeout=WAIT_MS)
+    shown = vm.balance_model.asset()
+    assert (shown.cash, shown.frozen_cash) == (truth.cash, truth.frozen_cash)
+    assert vm.trade_model.rowCount() == len(counter.query_trades(ACCOUNT))
