@@ -13,10 +13,12 @@ the broker through a `TradingSession`. It
   each attempt with a fresh session id and a fresh trader (the old one
   stopped), ``reconnect_interval`` seconds apart, at most
   ``max_reconnect_attempts`` times (0 = forever), then `SessionState.GAVE_UP`;
-  `stop_reconnect()` ends the loop at once, even mid-wait;
+  `stop_reconnect()` returns at once from any state (an attempt under way is
+  abandoned, its trader stopped when it returns);
 - after every (re)connect re-queries asset, positions, orders and trades once and
   publishes them as one `records.AccountSnapshot` (before the CONNECTED status),
-  so views replace their tables with what happened while away;
+  so views replace their tables with what happened while away; pushes that
+  arrived while it was queried are published again after it (`resync`);
 - publishes a `ConnectionStatus` on every change (no Qt here);
 - validates orders with the market rules before anything is sent
   (`validation`), and sends orders and cancels with xtquant's ``*_async``
@@ -33,7 +35,8 @@ glue), `market_attach` (market data) and `core` (connect, disconnect, resync).
 Threads: listeners are called on the thread that produced the event (the
 trader's callback thread for pushes, the reconnect thread for resync and
 status, the caller's thread for `connect`/`disconnect`). After `disconnect()`
-or `stop_reconnect()` every thread the session started has ended.
+every thread the session started has ended; after `stop_reconnect()` the
+reconnect thread ends on its own (it is not waited for).
 """
 
 from __future__ import annotations
