@@ -28,6 +28,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Final, Protocol
 
@@ -37,7 +38,9 @@ from app.models.quote import InstrumentInfo, Quote
 from app.models.rules import price_decimals
 from app.services.sim.market import (
     BOOK_DEPTH,
+    DAILY_HISTORY_DAYS,
     HISTORY_LIMIT,
+    DailyBar,
     QuoteCallback,
     SimMarket,
     TickPoint,
@@ -45,6 +48,7 @@ from app.services.sim.market import (
 )
 
 __all__ = [
+    "DailyBar",
     "MarketData",
     "MarketDataError",
     "QuoteCallback",
@@ -82,6 +86,8 @@ class QuoteSource(Protocol):
 
     def history(self, stock_code: str) -> list[TickPoint]: ...
 
+    def daily_bars(self, stock_code: str, count: int) -> list[DailyBar]: ...
+
 
 class MarketData:
     """The terminal's quote service.
@@ -94,8 +100,15 @@ class MarketData:
         self._source = source
 
     @classmethod
-    def for_simulator(cls, market: SimMarket) -> MarketData:
-        """Quotes from the simulated counter's market."""
+    def for_simulator(cls, market: SimMarket, folder: str | Path | None = None) -> MarketData:
+        """Quotes from the simulated counter's market.
+
+        With ``folder`` (the counter's), the market keeps the day's ticks
+        there, so the intraday chart survives a restart of the counter
+        (:meth:`SimMarket.keep_bars`).
+        """
+        if folder is not None:
+            market.keep_bars(folder)
         return cls(_SimulatorSource(market))
 
     @classmethod
@@ -151,6 +164,10 @@ class MarketData:
         """Today's (time, last price, cumulative volume) points, oldest first, for the chart."""
         return self._source.history(normalize_code(code))
 
+    def daily_bars(self, code: str, count: int = DAILY_HISTORY_DAYS) -> list[DailyBar]:
+        """Daily candles (日K), oldest first, today's (so far) last when the source has it."""
+        return self._source.daily_bars(normalize_code(code), count)
+
 
 def xtdata_available() -> bool:
     """Whether xtquant's ``xtdata`` imports here (Windows with xtquant's native part)."""
@@ -198,10 +215,14 @@ class _SimulatorSource:
     def history(self, stock_code: str) -> list[TickPoint]:
         return self._market.history(stock_code)
 
+    def daily_bars(self, stock_code: str, count: int) -> list[DailyBar]:
+        return self._market.daily_bars(stock_code, count)
+
 
 # --------------------------------------------------------------------- xtdata
 
 _XT_FIELDS: Final = ["time", "lastPrice", "volume", "pvolume"]
+_XT_DAILY_FIELDS: Final = ["time", "open", "high", "low", "close", "volume", "amount"]
 
 
 class _XtdataSource:
@@ -316,6 +337,47 @@ class _XtdataSource:
             points.append(TickPoint(int(row["time"]) // 1000, price, volume))
         return points[-HISTORY_LIMIT:]
 
+    def daily_bars(self, stock_code: str, count: int) -> list[DailyBar]:
+        """``1d`` bars from QMT's local data, downloaded (incrementally) first.
+
+        xtdata reports daily volume in 手 (10 张 for bonds) and times in epoch ms.
+        """
+        self.instrument(stock_code)  # an unknown code fails clearly here
+        try:
+            self._xtdata.download_history_data(stock_code, period="1d", incrementally=True)
+        except Exception as exc:  # keep what is already local; say so in the log
+            log.warning("下载 %s 日线失败（%s），使用本地已有数据", stock_code, exc)
+        data = self._call(
+            "get_market_data_ex",
+            field_list=_XT_DAILY_FIELDS,
+            stock_list=[stock_code],
+            period="1d",
+            count=count + 1,
+            dividend_type="front",
+        )
+        table = (data or {}).get(stock_code)
+        if table is None:
+            return []
+        rows = table.to_dict("records") if hasattr(table, "to_dict") else list(table)
+        digits = price_decimals(stock_code)
+        lot = _default_lot(stock_code)
+        bars: list[DailyBar] = []
+        for row in rows:
+            close = _price(row.get("close"), digits)
+            if close is None:  # suspended (停牌) or no trade
+                continue
+            midnight = _china_midnight(int(row["time"]) // 1000)
+            bars.append(DailyBar(
+                midnight,
+                _price(row.get("open"), digits) or close,
+                _price(row.get("high"), digits) or close,
+                _price(row.get("low"), digits) or close,
+                close,
+                int(row.get("volume") or 0) * lot,
+                float(row.get("amount") or 0.0),
+            ))
+        return bars
+
     def _unsubscribe_seqs(self, seqs: Iterable[int]) -> None:
         for seq in seqs:
             try:
@@ -427,3 +489,9 @@ def _field(row: Any, name: str) -> Any:
 
 def _china_today() -> date:
     return datetime.now(CHINA_TZ).date()
+
+
+def _china_midnight(epoch: int) -> int:
+    """Epoch seconds of 00:00 China time on the day of ``epoch``."""
+    day = datetime.fromtimestamp(epoch, CHINA_TZ).date()
+    return int(datetime.combine(day, datetime.min.time(), CHINA_TZ).timestamp())

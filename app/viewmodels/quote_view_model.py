@@ -5,19 +5,30 @@ with the bridge's ``enqueue`` as callback (quotes then arrive batched on the
 GUI thread via ``GuiBridge.quotesChanged`` -> ``on_quotes``); the
 subscribe and unsubscribe calls run off the GUI thread through ``submit``
 (the session's worker; see ``QuoteSubscription``), and loads
-today's ticks (``MarketData.history``) off the GUI thread. The chart reads
-``times`` / ``prices`` / ``volumes`` and redraws on ``historyReset`` /
-``historyAppended`` (pyqtgraph habit: ``setData`` on a created item).
+today's ticks (``MarketData.history``) and the daily candles
+(``MarketData.daily_bars``) off the GUI thread.
+
+The ticks live in numpy arrays grown in place (``times`` / ``prices`` /
+``volumes`` are views, no copies); ``minute_bars()`` aggregates them into the
+分时 chart's minute slots (lunch left out, ``app.models.intraday``), cached
+until the next tick. ``daily`` holds the 日K candles as numpy arrays, today's
+candle following the live quote. The charts redraw on ``historyReset`` /
+``historyAppended`` / ``dailyReset`` (pyqtgraph habit: ``setData`` on a
+created item). ``market_time`` is the newest quote time of any code (the
+simulator's clock or the exchange's), announced by ``clockChanged``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import NamedTuple
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.models import codes
+from app.models.intraday import MinuteBars, minute_bars
 from app.viewmodels.formatting import (
     format_number,
     format_percent,
@@ -30,6 +41,27 @@ from app.viewmodels.trading_operations import BackgroundCaller
 log = logging.getLogger(__name__)
 
 
+class DailyCandles(NamedTuple):
+    """日K candles as numpy arrays (oldest first); ``time`` is each day's 00:00 (epoch s)."""
+
+    time: np.ndarray
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+
+    @staticmethod
+    def of(bars) -> DailyCandles:
+        columns = np.array([tuple(b)[:6] for b in bars], dtype=float).reshape(-1, 6)
+        return DailyCandles(*(columns[:, i].copy() for i in range(6)))
+
+    @property
+    def size(self) -> int:
+        """How many candles."""
+        return int(self.time.size)
+
+
 class QuoteViewModel(QObject):
     """See the module docstring."""
 
@@ -37,6 +69,8 @@ class QuoteViewModel(QObject):
     quoteChanged = Signal(object)      # the latest Quote (or None)
     historyReset = Signal()            # times/prices/volumes replaced
     historyAppended = Signal(int)      # n ticks appended
+    dailyReset = Signal()              # daily candles replaced (or today's moved)
+    clockChanged = Signal(int)         # the newest quote time of any code (epoch s)
     errorChanged = Signal(str)
 
     def __init__(self, market=None, subscriber: Callable | None = None,
@@ -52,9 +86,13 @@ class QuoteViewModel(QObject):
         self._max_points = max_points
         self._code = ""
         self._quote = None
-        self._times: list[float] = []
-        self._prices: list[float] = []
-        self._volumes: list[int] = []
+        self._n = 0
+        self._t = np.empty(0, dtype=float)
+        self._p = np.empty(0, dtype=float)
+        self._v = np.empty(0, dtype=float)
+        self._bars: MinuteBars | None = None
+        self._daily = DailyCandles.of([])
+        self._market_time = 0
         self._error = ""
 
     def set_market(self, market, subscriber: Callable | None = None) -> None:
@@ -89,10 +127,12 @@ class QuoteViewModel(QObject):
         self._unsubscribe()
         self._code = code
         self._quote = None
-        self._times, self._prices, self._volumes = [], [], []
+        self._set_ticks([], [], [])
+        self._daily = DailyCandles.of([])
         self.codeChanged.emit(code)
         self.quoteChanged.emit(None)
         self.historyReset.emit()
+        self.dailyReset.emit()
         if not code or self._market is None:
             return
         if self._subscriber is not None:
@@ -108,20 +148,30 @@ class QuoteViewModel(QObject):
         def fetch():
             quote = market.quote(code)
             history = list(market.history(code))
-            return code, quote, history
+            daily_bars = getattr(market, "daily_bars", None)
+            try:
+                daily = list(daily_bars(code)) if daily_bars is not None else []
+            except Exception as exc:  # no daily history here: the 分时 still shows
+                log.warning("日K加载失败（%s）：%s", code, exc)
+                daily = []
+            return code, quote, history, daily
 
         def done(result) -> None:
-            loaded, quote, history = result
+            loaded, quote, history, daily = result
             if loaded != self._code:
                 return
             if history:
-                self._times = [float(t) for t, _p, _v in history]
-                self._prices = [float(p) for _t, p, _v in history]
-                self._volumes = [int(v) for _t, _p, v in history]
+                rows = np.array([tuple(p)[:3] for p in history], dtype=float)
+                self._set_ticks(rows[:, 0], rows[:, 1], rows[:, 2])
+                self._append_newer_than_history()
                 self.historyReset.emit()
             if quote is not None and (self._quote is None or quote.time >= self._quote.time):
                 self._quote = quote
+                self._bars = None  # the first minute's colour needs the previous close
                 self.quoteChanged.emit(quote)
+            self._daily = DailyCandles.of(daily)
+            self._follow_today()
+            self.dailyReset.emit()
             self._set_error("")
 
         if self._lookup is None:
@@ -144,21 +194,70 @@ class QuoteViewModel(QObject):
     def on_quotes(self, quotes: list) -> None:
         """Quotes from the bridge: keep the selected code's and append a tick."""
         code = self._code
+        newest = self._market_time
         for q in quotes:
+            if q.time > newest:
+                newest = q.time
             if q.stock_code != code or (self._quote is not None and q.time < self._quote.time):
                 continue
             self._quote = q
-            if q.last_price and (not self._times or q.time > self._times[-1]):
-                self._times.append(float(q.time))
-                self._prices.append(float(q.last_price))
-                self._volumes.append(int(q.volume))
-                if len(self._times) > self._max_points:
-                    cut = len(self._times) - self._max_points
-                    del self._times[:cut], self._prices[:cut], self._volumes[:cut]
+            if q.last_price and (not self._n or q.time > self._t[self._n - 1]):
+                self._append(q.time, q.last_price, q.volume)
+                if self._n > self._max_points:
+                    cut = self._n - self._max_points
+                    self._set_ticks(self.times[cut:], self.prices[cut:], self.volumes[cut:])
                     self.historyReset.emit()
                 else:
                     self.historyAppended.emit(1)
             self.quoteChanged.emit(q)
+            if self._follow_today():
+                self.dailyReset.emit()
+        if newest != self._market_time:
+            self._market_time = newest
+            self.clockChanged.emit(newest)
+
+    # ------------------------------------------------------------------ tick storage
+    def _set_ticks(self, times, prices, volumes) -> None:
+        t = np.asarray(times, dtype=float)
+        capacity = max(1024, 2 * t.size)
+        self._t = np.empty(capacity, dtype=float)
+        self._p = np.empty(capacity, dtype=float)
+        self._v = np.empty(capacity, dtype=float)
+        self._n = t.size
+        self._t[: t.size] = t
+        self._p[: t.size] = np.asarray(prices, dtype=float)
+        self._v[: t.size] = np.asarray(volumes, dtype=float)
+        self._bars = None
+
+    def _append(self, t: float, price: float, volume: float) -> None:
+        n = self._n
+        if n == self._t.size:
+            self._t = np.resize(self._t, 2 * n)
+            self._p = np.resize(self._p, 2 * n)
+            self._v = np.resize(self._v, 2 * n)
+        self._t[n], self._p[n], self._v[n] = t, price, volume
+        self._n = n + 1
+        self._bars = None
+
+    def _append_newer_than_history(self) -> None:
+        """A tick that arrived while the history loaded is newer than it: keep it last."""
+        q = self._quote
+        if q is not None and q.last_price and self._n and q.time > self._t[self._n - 1]:
+            self._append(q.time, q.last_price, q.volume)
+
+    def _follow_today(self) -> bool:
+        """Today's candle (the last) follows the live quote; True when it moved."""
+        q, daily = self._quote, self._daily
+        if q is None or not daily.size or not q.last_price:
+            return False
+        values = (q.open or q.last_price, q.high or q.last_price, q.low or q.last_price,
+                  q.last_price, float(q.volume))
+        arrays = (daily.open, daily.high, daily.low, daily.close, daily.volume)
+        if all(a[-1] == v for a, v in zip(arrays, values, strict=True)):
+            return False
+        for array, value in zip(arrays, values, strict=True):
+            array[-1] = value
+        return True
 
     # ------------------------------------------------------------------ read-outs
     @property
@@ -170,16 +269,39 @@ class QuoteViewModel(QObject):
         return self._error
 
     @property
-    def times(self) -> list[float]:
-        return self._times
+    def times(self) -> np.ndarray:
+        """Today's tick times (epoch s), oldest first: a view, valid until the next tick."""
+        return self._t[: self._n]
 
     @property
-    def prices(self) -> list[float]:
-        return self._prices
+    def prices(self) -> np.ndarray:
+        return self._p[: self._n]
 
     @property
-    def volumes(self) -> list[int]:
-        return self._volumes
+    def volumes(self) -> np.ndarray:
+        """Cumulative shares of the day at each tick."""
+        return self._v[: self._n]
+
+    @property
+    def prev_close(self) -> float | None:
+        q = self._quote
+        return q.prev_close if q is not None and q.prev_close else None
+
+    def minute_bars(self) -> MinuteBars:
+        """Today's ticks in minute slots (09:30..15:00, lunch left out); cached per tick."""
+        if self._bars is None:
+            self._bars = minute_bars(self.times, self.prices, self.volumes, self.prev_close)
+        return self._bars
+
+    @property
+    def daily(self) -> DailyCandles:
+        """The 日K candles of the selected code (empty before they load)."""
+        return self._daily
+
+    @property
+    def market_time(self) -> int:
+        """The newest quote time seen of any code (epoch s; 0 before the first quote)."""
+        return self._market_time
 
     @property
     def name(self) -> str:

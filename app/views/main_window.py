@@ -40,18 +40,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.viewmodels.account_day_view_model import AccountDayViewModel  # chart hook (issue 14)
 from app.views.balance_table import BalanceTable
+from app.views.chart_panel import ChartPanel  # chart hook (issue 14)
 from app.views.connection_panel import ConnectionPanel
 from app.views.entrust_table import EntrustTable
 from app.views.log_view import LogView
 from app.views.order_ticket import OrderTicket
 from app.views.position_table import PositionTable
-from app.views.price_chart import PriceChart
 from app.views.quote_panel import QuotePanel
 from app.views.record_table_view import RecordTableView
 from app.views.status_bar import StatusBar
 from app.views.terminal_actions import TerminalActions
 from app.views.theme import BUY_COLOR, SELL_COLOR
+from app.views.theme_menu import ThemeMenu  # chart hook (issue 14)
 from app.views.trade_table import TradeTable
 from app.views.ui_text import tr
 
@@ -127,7 +129,10 @@ class MainWindow(QMainWindow):
         self.connection_panel = ConnectionPanel(vms.connection)
         self.order_ticket = OrderTicket(vms.ticket)
         self.quote_panel = QuotePanel(vms.quote)
-        self.price_chart = PriceChart(vms.quote)
+        # chart hook (issue 14): 分时 / 日K / 当日资产 tabs; price_chart stays the 分时 chart
+        self.account_day = AccountDayViewModel(vms.quote, vms.balance, vms.positions, self)
+        self.chart_panel = ChartPanel(vms.quote, self.account_day)
+        self.price_chart = self.chart_panel.intraday
         self.balance_table = BalanceTable(vms.balance)
         self.position_table = PositionTable(vms.positions)
         self.entrust_table = EntrustTable(vms.entrusts)
@@ -135,7 +140,7 @@ class MainWindow(QMainWindow):
         self.log_view = LogView(vms.log)
         self.status_bar = StatusBar(vms.status, self.commands.stop_reconnect)
         self.setStatusBar(self.status_bar)
-        self.setCentralWidget(self.price_chart)
+        self.setCentralWidget(self.chart_panel)
         self.balance_table.setMinimumHeight(48)
         self.balance_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
@@ -255,6 +260,8 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(a.reset_layout)
+        view_menu.addSeparator()  # chart hook (issue 14): 主题 and 字号, remembered
+        self.theme_menu = ThemeMenu(view_menu, self.settings, self)
         help_menu = bar.addMenu(tr("帮助(&H)"))
         help_menu.addActions([a.shortcuts_help, a.about])
 

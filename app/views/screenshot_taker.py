@@ -71,7 +71,7 @@ class ScreenshotTaker(QObject):
 
     def _ready(self) -> bool:
         quote_vm = self.terminal.vm.quote
-        chart_ready = not quote_vm.code or (quote_vm.quote is not None and bool(quote_vm.times))
+        chart_ready = not quote_vm.code or (quote_vm.quote is not None and len(quote_vm.times) > 0)
         # the day's P&L needs a quote of every holding: the first ticks after subscribing
         has_positions = self.terminal.vm.position_model.rowCount() > 0
         pnl_ready = not has_positions or self.terminal.vm.balance_model.day_profit() is not None

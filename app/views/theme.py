@@ -11,10 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
+from PySide6.QtGui import QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from app.viewmodels import formatting
+from app.views import palette as themes
 
 __all__ = [
     "BUY_COLOR",
@@ -62,24 +63,25 @@ def ui_font(point_size: float = 9.0) -> QFont:
 
 
 def price_color(value: float | None, reference: float | None) -> QColor:
-    """Red above the reference (previous close), green below, grey otherwise."""
+    """Red above the reference (previous close), green below, the theme's text colour otherwise."""
     if value is None or reference is None or value == reference or value <= 0:
-        return FLAT_COLOR
+        return QColor(themes.current_palette().flat)
     return UP_COLOR if value > reference else DOWN_COLOR
 
 
-def apply_theme(app: QApplication) -> None:
-    """Set the font, a light palette and the style sheet on *app* (call once)."""
+def apply_theme(app: QApplication, scheme: str | None = None,
+                font_size: float | None = None) -> None:
+    """Set the font, the palette and the style sheet on *app*.
+
+    ``scheme``: 'light', 'dark' or 'system'/None (the system's colour
+    scheme); ``font_size`` in points (None: 9). Called at start-up and again
+    by the 视图 menu (``ThemeMenu``); widgets that paint by hand follow
+    ``palette.theme_events().changed``.
+    """
+    theme = themes.resolve_scheme(scheme)
     app.setStyle("Fusion")
-    app.setFont(ui_font())
-    palette = app.palette()
-    palette.setColor(QPalette.ColorRole.Window, QColor("#f3f4f6"))
-    palette.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
-    palette.setColor(QPalette.ColorRole.AlternateBase, QColor("#f6f8fb"))
-    palette.setColor(QPalette.ColorRole.Highlight, QColor("#cfe3ff"))
-    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#111111"))
-    palette.setColor(QPalette.ColorRole.Text, QColor("#1d1d1f"))
-    palette.setColor(QPalette.ColorRole.WindowText, QColor("#1d1d1f"))
-    app.setPalette(palette)
-    if _QSS_PATH.is_file():
-        app.setStyleSheet(_QSS_PATH.read_text(encoding="utf-8"))
+    app.setFont(ui_font(font_size or 9.0))
+    app.setPalette(themes.qt_palette(theme, app.palette()))
+    sheets = [_QSS_PATH] + ([_QSS_PATH.with_name("theme-dark.qss")] if theme.dark else [])
+    app.setStyleSheet("\n".join(p.read_text(encoding="utf-8") for p in sheets if p.is_file()))
+    themes.set_current_palette(theme)

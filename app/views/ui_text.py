@@ -131,6 +131,30 @@ EN: Final[Mapping[str, str]] = MappingProxyType(
         "{name}  {code}  分时": "{name}  {code}  intraday",
         "{code}  分时": "{code}  intraday",
         "分时：未选择证券": "Intraday: no security chosen",
+        # --- chart hook (issue 14): charts, tabs, 主题 / 字号 menu ---
+        "分时": "Intraday",
+        "日K": "Daily",
+        "当日资产": "Account today",
+        "{time}  价 {price}{change}  均价 {average}  量 {volume}": (
+            "{time}  Price {price}{change}  Avg {average}  Vol {volume}"
+        ),
+        "{name}  {code}  日K": "{name}  {code}  daily",
+        "日K：未选择证券": "Daily: no security chosen",
+        "{day}  开 {open}  高 {high}  低 {low}  收 {close}  量 {volume}": (
+            "{day}  O {open}  H {high}  L {low}  C {close}  Vol {volume}"
+        ),
+        "当日资产：等待行情": "Account today: waiting for quotes",
+        "当日资产  {total}": "Account today  {total}",
+        "主题": "Theme",
+        "跟随系统": "Follow the system",
+        "浅色": "Light",
+        "深色": "Dark",
+        "字号": "Font size",
+        "标准": "Standard",
+        "较大": "Larger",
+        "大": "Large",
+        "特大": "Largest",
+        # --- end of chart hook ---
         "未选择证券": "No security chosen",
         "卖{n}": "Ask {n}",
         "买{n}": "Bid {n}",

@@ -46,8 +46,8 @@ class MarketAttach:
                     return None
                 from app.services.sim import SimCounter
 
-                market = MarketData.for_simulator(
-                    SimCounter.open(self._miniqmt_path, self._sim_config).market
-                )
+                counter = SimCounter.open(self._miniqmt_path, self._sim_config)
+                # the market keeps the day's ticks in the counter's folder
+                market = MarketData.for_simulator(counter.market, counter.folder)
             self._market, self._market_key = market, key
             return market

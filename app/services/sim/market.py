@@ -48,22 +48,26 @@ import random
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Final, NamedTuple
+from pathlib import Path
+from typing import Final
 
 from app.models.clock import CHINA_TZ  # re-exported: the simulator's clock is China time
 from app.models.codes import InstrumentKind, classify, normalize_code
 from app.models.quote import InstrumentInfo, Quote
 from app.models.rules import price_decimals, price_limits, tick_size
+from app.services.sim.bars import BarStore, DailyBar, TickPoint, seeded_daily_bars
 from app.services.sim.universe import DEFAULT_UNIVERSE, SimInstrument
 
 __all__ = [
     "BOOK_DEPTH",
     "CHINA_TZ",
+    "DAILY_HISTORY_DAYS",
     "HISTORY_LIMIT",
     "STEPS_PER_DAY",
     "STEP_SECONDS",
+    "DailyBar",
     "QuoteCallback",
     "SimMarket",
     "TickPoint",
@@ -85,6 +89,8 @@ STEPS_PER_DAY: Final = _SESSION_SECONDS // STEP_SECONDS
 HISTORY_LIMIT: Final = STEPS_PER_DAY + 1
 #: Levels on each side of the book.
 BOOK_DEPTH: Final = 5
+#: Days of seeded daily history (日K) before the first simulated day.
+DAILY_HISTORY_DAYS: Final = 120
 
 # Without a start time, the first trading day is drawn from this many
 # weekdays from this date on.
@@ -126,16 +132,6 @@ class UnknownInstrumentError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
-
-
-class TickPoint(NamedTuple):
-    """One point of an instrument's intraday chart (分时)."""
-
-    time: int
-    """Epoch seconds."""
-    last_price: float
-    volume: int
-    """Cumulative volume of the day, shares."""
 
 
 @dataclass(slots=True)
@@ -258,6 +254,7 @@ class SimMarket:
         self._subscriptions: dict[int, _Subscription] = {}
         self._tokens = itertools.count(1)
         self._instruments: dict[str, _Instrument] = {}
+        self._bars: BarStore | None = None  # the day's ticks on disk (keep_bars)
         for spec in instruments:
             instrument = self._new_instrument(spec)
             if instrument.stock_code in self._instruments:
@@ -355,6 +352,99 @@ class SimMarket:
         with self._lock:
             return list(instrument.history)
 
+    def keep_bars(self, folder: str | Path) -> None:
+        """Keep the day's ticks in ``folder`` (the counter's), so the chart survives a restart.
+
+        Ticks kept there earlier for the current trading day, older than the
+        market's own, are put back in front of its history; from now on every
+        step, roll and :meth:`set_last_price` is written there too (see
+        :class:`~app.services.sim.bars.BarStore`). Calling it again for the
+        same folder changes nothing.
+        """
+        store = BarStore(folder, list(self._instruments))
+        with self._move_lock:
+            if self._bars is not None and self._bars.path == store.path:
+                return
+            day = self._trading_day.strftime("%Y%m%d")
+            kept = store.load(day)
+            with self._lock:
+                for code, instrument in self._instruments.items():
+                    first = instrument.history[0].time if instrument.history else None
+                    older = [p for p in kept.get(code, ()) if first is None or p.time < first]
+                    if older:
+                        self._resume_day(instrument, older)
+                columns = [list(i.history) for i in self._instruments.values()]
+            rows = [
+                (points[0].time, list(points))
+                for points in zip(*columns, strict=False)
+            ] if columns and all(len(c) == len(columns[0]) for c in columns) else []
+            store.start(day, rows)
+            self._bars = store
+
+    def _resume_day(self, instrument: _Instrument, older: list[TickPoint]) -> None:
+        """Put the day's kept ticks back in front (both locks held).
+
+        A reopened market ran a fresh opening auction at the restart moment:
+        the day's open, high, low, volume and amount continue from the kept
+        ticks instead, so the chart and the quote read as one day.
+        """
+        history = instrument.history
+        base = history[0].volume if history else 0
+        auction_amount = base * history[0].last_price if history else 0.0
+        offset = older[-1].volume - base
+        rebased = [TickPoint(p.time, p.last_price, p.volume + offset) for p in history]
+        room = max(self._history_limit - len(rebased), 0)
+        history.clear()
+        history.extend(older[-room:] if room else [])
+        history.extend(rebased[-self._history_limit:])
+        traded, amount = 0, 0.0
+        for point in older:
+            amount += point.last_price * max(point.volume - traded, 0)
+            traded = max(traded, point.volume)
+        resumed_amount = instrument.amount - auction_amount
+        instrument.volume += offset
+        instrument.amount = amount + max(resumed_amount, 0.0)
+        ticks = [instrument.ticks_of(p.last_price) for p in older]
+        instrument.open = ticks[0]
+        instrument.high = max(instrument.high, *ticks)
+        instrument.low = min(instrument.low, *ticks)
+        price = instrument.price
+        instrument.quote = replace(
+            _published(instrument), open=price(instrument.open), high=price(instrument.high),
+            low=price(instrument.low), volume=instrument.volume,
+            amount=round(instrument.amount, 2),
+        )
+
+    def daily_bars(self, code: str, count: int = DAILY_HISTORY_DAYS) -> list[DailyBar]:
+        """Daily candles (日K), oldest first: ``count`` seeded days, then today's so far.
+
+        The seeded days end at today's previous close and are the same for the
+        same seed, code, day and previous close; the last candle is today's
+        (open, high, low and last price now, the day's volume and amount).
+
+        Raises:
+            CodeError: ``code`` is not a valid security code.
+            UnknownInstrumentError: a valid code the market does not carry.
+        """
+        instrument = self._lookup(code)
+        with self._lock:
+            quote = _published(instrument)
+            day = self._trading_day
+        spec = instrument.spec
+        typical = spec.level_lots * instrument.board_lot * STEPS_PER_DAY * _TRADE_SHARE
+        band = None
+        if quote.up_limit is not None and quote.prev_close:
+            band = quote.up_limit / quote.prev_close - 1
+        bars = seeded_daily_bars(
+            self._seed, instrument.stock_code, day=day, prev_close=quote.prev_close,
+            tick=instrument.tick, decimals=instrument.decimals, volatility=spec.volatility,
+            typical_volume=typical, band=band, count=max(count, 0),
+        )
+        midnight = int(datetime.combine(day, time(0, 0), CHINA_TZ).timestamp())
+        bars.append(DailyBar(midnight, quote.open, quote.high, quote.low, quote.last_price,
+                             quote.volume, quote.amount))
+        return bars
+
     def subscribe_quotes(self, codes: str | Iterable[str], callback: QuoteCallback) -> int:
         """Call ``callback(quote)`` with every new quote of ``codes``; returns a token.
 
@@ -415,6 +505,8 @@ class SimMarket:
                         instrument.history.append(point)
                     subscriptions = list(self._subscriptions.items())
                 quotes = [quote for _, quote, _ in moved]
+                if self._bars is not None:
+                    self._bars.append(now, [point for _, _, point in moved])
         self._notify(quotes, subscriptions)
         return quotes
 
@@ -461,6 +553,9 @@ class SimMarket:
                 instrument.quote = quote
                 instrument.history[-1] = TickPoint(now, quote.last_price, quote.volume)
                 subscriptions = list(self._subscriptions.items())
+                latest = [i.history[-1] for i in self._instruments.values()]
+            if self._bars is not None:
+                self._bars.append(now, latest)
         self._notify([quote], subscriptions)
         return quote
 
@@ -511,6 +606,8 @@ class SimMarket:
                 instrument.history.clear()
                 instrument.history.append(point)
             subscriptions = list(self._subscriptions.items())
+        if self._bars is not None:
+            self._bars.start(day.strftime("%Y%m%d"), [(now, [point for _, _, point in opened])])
         return [quote for _, quote, _ in opened], subscriptions
 
     def _open_day(

@@ -1,0 +1,101 @@
+"""Pieces the charts share: axes that speak A-share, themed plots, magnitude labels.
+
+Imported only by the chart modules (``price_chart``, ``daily_chart``,
+``equity_chart``), never at the top of a module the main window imports, so
+pyqtgraph loads with the charts and not before the window paints.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from app.models.intraday import DAY_SLOTS, SLOT_TICKS
+from app.views.palette import ThemePalette
+from app.views.ui_text import ui_lang
+
+__all__ = [
+    "SignedAxis",
+    "SlotAxis",
+    "VolumeAxis",
+    "big_number",
+    "style_plot",
+]
+
+
+class SignedAxis(pg.AxisItem):
+    """An axis whose tick labels are drawn red above the reference, green below.
+
+    ``set_levels(levels)`` takes ``(value, text, colour)`` triples and fixes the
+    ticks to them (a 分时 chart's price and percentage axes label the same
+    heights: the previous close and equal steps either side).
+    """
+
+    def __init__(self, orientation: str, **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        self._colors: dict[str, QColor] = {}
+
+    def set_levels(self, levels: list[tuple[float, str, str]]) -> None:
+        self._colors = {text: QColor(color) for _value, text, color in levels}
+        self.setTicks([[(value, text) for value, text, _color in levels], []])
+
+    def drawPicture(self, p, axisSpec, tickSpecs, textSpecs):
+        super().drawPicture(p, axisSpec, tickSpecs, [])
+        if self.style["tickFont"] is not None:
+            p.setFont(self.style["tickFont"])
+        default = self.textPen()
+        for rect, flags, text in textSpecs:
+            color = self._colors.get(text)
+            if color is None:
+                p.setPen(default)
+            else:
+                p.setPen(color)
+            p.drawText(rect, int(flags), text)
+
+
+class SlotAxis(pg.AxisItem):
+    """The 分时 time axis: minute slots labelled 09:30 / 10:30 / 11:30/13:00 / 14:00 / 15:00."""
+
+    def __init__(self, orientation: str = "bottom", **kwargs) -> None:
+        super().__init__(orientation, **kwargs)
+        minor = [(float(s), "") for s in range(0, DAY_SLOTS, 30)]
+        self.setStyle(hideOverlappingLabels=False)  # 09:30 and 15:00 sit at the very edges
+        self.setTicks([[(float(s), text) for s, text in SLOT_TICKS], minor])
+
+
+class VolumeAxis(pg.AxisItem):
+    """A volume axis in 万 / 亿 (K / M in English)."""
+
+    def tickStrings(self, values, scale, spacing):
+        return [big_number(v) for v in values]
+
+
+def big_number(value: float) -> str:
+    """1.2万 / 3.4亿 (1.2K / 3.4M in English); plain below ten thousand."""
+    value = float(value)
+    if ui_lang() == "en":
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+            if abs(value) >= size:
+                return f"{value / size:.1f}{suffix}"
+        return f"{value:.0f}"
+    if abs(value) >= 1e8:
+        return f"{value / 1e8:.2f}亿"
+    if abs(value) >= 1e4:
+        return f"{value / 1e4:.1f}万"
+    return f"{value:.0f}"
+
+
+def style_plot(plot: pg.PlotItem, theme: ThemePalette) -> None:
+    """Axis pens, label colours and grid of one plot from ``theme``."""
+    for name in ("left", "right", "bottom", "top"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(theme.chart_axis))
+        axis.setTextPen(pg.mkPen(theme.chart_text))
+    plot.showGrid(x=True, y=True, alpha=0.18 if theme.dark else 0.15)
+
+
+def fixed_plot(plot: pg.PlotItem) -> None:
+    """A plot the trader reads, not pans: no menu, no buttons, no mouse zoom."""
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.getViewBox().setMouseEnabled(x=False, y=False)
