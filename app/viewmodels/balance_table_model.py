@@ -1,7 +1,7 @@
 """BalanceTableModel: the account's funds (资金), one row per ``account_id``.
 
-Columns: account, total asset, market value, cash (可用), frozen, and the
-day's P&L. Assets come from the counter (``Asset`` records); the day's P&L is
+Columns: account, total asset, market value, cash (可用), frozen, withdrawable
+(可取), and the day's P&L. Assets come from the counter (``Asset`` records); the day's P&L is
 not part of ``XtAsset``: ``set_day_profit(value)`` gives it (the terminal
 computes it from the positions and quotes, ``PositionTableModel.day_profit``).
 """
@@ -23,6 +23,10 @@ class BalanceTableModel(RecordTableModel):
         money_column("market_value", "持仓市值", "Market value"),
         money_column("cash", "可用资金", "Cash"),
         money_column("frozen_cash", "冻结资金", "Frozen"),
+        # chart hook (issue 14 item 5): 可取资金 (XtAsset.fetch_balance)
+        money_column("fetch_balance", "可取资金", "Withdrawable",
+                     tooltip=lambda m, a: ("Cash that can be transferred out today"
+                                          if m.lang == "en" else "今日可转出的资金")),
         Column("day_profit", "当日盈亏", "Day P&L",
                lambda m, a: format_money(m.day_profit(), signed=True),
                sort=lambda m, a: m.day_profit(), numeric=True,

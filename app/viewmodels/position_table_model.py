@@ -64,6 +64,14 @@ class PositionTableModel(RecordTableModel):
         Column("profit_ratio", "盈亏比例", "P&L %",
                lambda m, p: format_percent(_pnl_ratio(m, p)),
                sort=_pnl_ratio, numeric=True, color=lambda m, p: percent_color(_pnl_ratio(m, p))),
+        # chart hook (issue 14 item 5): per-position 当日盈亏 (see position_day_profit)
+        Column("day_profit", "当日盈亏", "Day P&L",
+               lambda m, p: format_money(m.position_day_profit(p), signed=True),
+               sort=lambda m, p: m.position_day_profit(p), numeric=True,
+               color=lambda m, p: sign_color(m.position_day_profit(p)),
+               tooltip=lambda m, p: ("From last price, previous close and today's fills, "
+                                    "before fees" if m.lang == "en"
+                                    else "按最新价、昨收与今日成交计算，未含费用")),
     )
 
     FIRST_LIVE_COLUMN = 5  # last_price .. profit_ratio move with quotes
@@ -72,6 +80,7 @@ class PositionTableModel(RecordTableModel):
         super().__init__(parent, lang=lang)
         self._quotes: dict[str, object] = {}
         self._codes: list[str] = []
+        self._day_trades: dict[str, list] = {}  # code -> today's trades (day_profit keeps them)
 
     def key_of(self, record) -> str:
         return record.stock_code
@@ -151,6 +160,8 @@ class PositionTableModel(RecordTableModel):
         today earn ``last - fill price``; shares sold today earned
         ``fill price - prev_close``. None until a quote is known for every holding.
         """
+        trades = list(trades)
+        self._keep_day_trades(trades)
         total = 0.0
         bought: dict[str, int] = {}
         for t in trades:
@@ -171,3 +182,35 @@ class PositionTableModel(RecordTableModel):
             held_before = max(p.volume - bought.get(p.stock_code, 0), 0)
             total += (quote.last_price - quote.prev_close) * held_before
         return total
+
+    # ---- per-position day P&L (chart hook, issue 14 item 5) ---------------------------
+    def _keep_day_trades(self, trades: list) -> None:
+        """Remember today's trades per code; refresh the 当日盈亏 cell of codes whose changed."""
+        by_code: dict[str, list] = {}
+        for t in trades:
+            by_code.setdefault(t.stock_code, []).append(t)
+        old = self._day_trades
+        self._day_trades = by_code
+        changed = [self._index[code] for code in by_code.keys() | old.keys()
+                   if code in self._index and by_code.get(code) != old.get(code)]
+        column = len(self.COLUMNS) - 1
+        self.refresh_rows(changed, column, column)
+
+    def position_day_profit(self, p) -> float | None:
+        """Today's P&L of one holding, before fees (None without a quote).
+
+        As ``day_profit`` for one code: shares held since yesterday earn
+        ``last - prev_close``, shares bought today ``last - fill price``, shares
+        sold today earned ``fill price - prev_close``.
+        """
+        quote = self._quotes.get(p.stock_code)
+        if quote is None or not quote.prev_close or not quote.last_price:
+            return None
+        total, bought = 0.0, 0
+        for t in self._day_trades.get(p.stock_code, ()):
+            if t.order_type == 23:
+                total += (quote.last_price - t.traded_price) * t.traded_volume
+                bought += t.traded_volume
+            else:
+                total += (t.traded_price - quote.prev_close) * t.traded_volume
+        return total + (quote.last_price - quote.prev_close) * max(p.volume - bought, 0)
