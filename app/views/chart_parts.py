@@ -59,8 +59,12 @@ class SlotAxis(pg.AxisItem):
     def __init__(self, orientation: str = "bottom", **kwargs) -> None:
         super().__init__(orientation, **kwargs)
         minor = [(float(s), "") for s in range(0, DAY_SLOTS, 30)]
-        self.setStyle(hideOverlappingLabels=False)  # 09:30 and 15:00 sit at the very edges
         self.setTicks([[(float(s), text) for s, text in SLOT_TICKS], minor])
+
+    def boundingRect(self):
+        # 09:30 and 15:00 sit at the very ends of the axis: let their labels reach past it
+        # (with a grid pyqtgraph ignores the hideOverlappingLabels margin)
+        return super().boundingRect().adjusted(-40, 0, 40, 0)
 
 
 class VolumeAxis(pg.AxisItem):

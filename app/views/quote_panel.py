@@ -12,7 +12,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from app.viewmodels.formatting import format_price, price_decimals
-from app.views.theme import FLAT_COLOR, price_color
+from app.views.palette import theme_events
+from app.views.theme import price_color
 from app.views.ui_text import tr, ui_lang
 
 __all__ = ["QuotePanel"]
@@ -22,8 +23,8 @@ _LEVEL_NAMES = "一二三四五"
 
 def _line() -> QFrame:
     line = QFrame()
+    line.setObjectName("quoteSeparator")  # coloured by the theme's style sheet
     line.setFrameShape(QFrame.Shape.HLine)
-    line.setStyleSheet("color: #d6dbe2;")
     return line
 
 
@@ -41,6 +42,7 @@ class QuotePanel(QWidget):
         self._build()
         viewmodel.quoteChanged.connect(self._sync)
         viewmodel.codeChanged.connect(self._sync)
+        theme_events().changed.connect(self._sync)  # the flat colour is the theme's text colour
         self._sync()
 
     def _build(self) -> None:
@@ -83,7 +85,7 @@ class QuotePanel(QWidget):
                 grid_row += 1
             name = _level_name(i)
             caption = QLabel(name, self)
-            caption.setStyleSheet("color: #6b7280;")
+            caption.setProperty("role", "hint")
             price = QLabel("--", self)
             price.setAlignment(right)
             volume = QLabel("--", self)
@@ -133,7 +135,7 @@ class QuotePanel(QWidget):
         self, grid: QGridLayout, row: int, col: int, span: int, key: str, caption: str
     ) -> None:
         label = QLabel(tr(caption), self)
-        label.setStyleSheet("color: #6b7280;")
+        label.setProperty("role", "hint")
         value = QLabel("--", self)
         value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         value.setObjectName(f"quoteStat_{key}")
@@ -157,7 +159,7 @@ class QuotePanel(QWidget):
             code = self.vm.code
             self.name_label.setText(code or tr("未选择证券"))
             self.last_label.setText("--")
-            self.last_label.setStyleSheet(f"color: {FLAT_COLOR.name()};")
+            self.last_label.setStyleSheet(f"color: {price_color(None, None).name()};")
             self.change_label.setText("")
             self._prices = [0.0] * 10
             for _caption, price, volume in self.level_labels:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
+from app.views.palette import current_palette  # chart hook (issue 14)
 from app.views.theme import DOWN_COLOR, UP_COLOR
 from app.views.ui_text import tr
 
@@ -84,5 +85,6 @@ class StatusBar(QStatusBar):
         vm = self.vm
         self.message_label.setText(vm.message)
         self.message_label.setToolTip(vm.message)
-        color = {"error": UP_COLOR.name(), "warning": _WAIT_COLOR}.get(vm.message_level, "#1d1d1f")
+        text_color = current_palette().text  # chart hook (issue 14): the theme's text colour
+        color = {"error": UP_COLOR.name(), "warning": _WAIT_COLOR}.get(vm.message_level, text_color)
         self.message_label.setStyleSheet(f"color: {color};")
