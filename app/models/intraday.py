@@ -116,8 +116,15 @@ def tick_vwap(prices: np.ndarray, volumes: np.ndarray) -> np.ndarray:
 
 
 def minute_bars(times: np.ndarray, prices: np.ndarray, volumes: np.ndarray,
-                prev_close: float | None = None) -> MinuteBars:
-    """Aggregate a day's ticks (epoch seconds, last price, cumulative shares) into minute bars."""
+                prev_close: float | None = None, amounts: np.ndarray | None = None) -> MinuteBars:
+    """Aggregate a day's ticks (epoch seconds, last price, cumulative shares) into minute bars.
+
+    With ``amounts`` (the day's cumulative CNY at each tick, as quotes carry
+    it) the 均价 is 成交额 / 成交量 as the exchanges define it, exact however
+    many ticks were skipped; without them (or where they are 0) it is the
+    ticks' VWAP (:func:`tick_vwap`). Either way a minute needs only its last
+    tick: close, cumulative volume and amount are all as of that tick.
+    """
     t = np.asarray(times)
     if t.size == 0:
         return MinuteBars.empty()
@@ -130,6 +137,10 @@ def minute_bars(times: np.ndarray, prices: np.ndarray, volumes: np.ndarray,
     cumulative = np.maximum.accumulate(v)[last]
     volume = np.diff(cumulative, prepend=0.0)
     average = tick_vwap(p, v)[last]
+    if amounts is not None:
+        a = np.asarray(amounts, dtype=float)[last]
+        known = (a > 0) & (cumulative > 0)
+        average = np.where(known, a / np.where(known, cumulative, 1.0), average)
     reference = np.empty_like(close)
     reference[0] = prev_close if prev_close else close[0]
     reference[1:] = close[:-1]

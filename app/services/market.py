@@ -221,7 +221,7 @@ class _SimulatorSource:
 
 # --------------------------------------------------------------------- xtdata
 
-_XT_FIELDS: Final = ["time", "lastPrice", "volume", "pvolume"]
+_XT_FIELDS: Final = ["time", "lastPrice", "volume", "pvolume", "amount"]
 _XT_DAILY_FIELDS: Final = ["time", "open", "high", "low", "close", "volume", "amount"]
 
 
@@ -334,7 +334,8 @@ class _XtdataSource:
             if price is None:  # no trade yet (before the open)
                 continue
             volume = _shares(_field(row, "pvolume"), _field(row, "volume"), stock_code)
-            points.append(TickPoint(int(row["time"]) // 1000, price, volume))
+            amount = float(_field(row, "amount") or 0.0)
+            points.append(TickPoint(int(row["time"]) // 1000, price, volume, amount))
         return points[-HISTORY_LIMIT:]
 
     def daily_bars(self, stock_code: str, count: int) -> list[DailyBar]:

@@ -28,7 +28,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.models import codes
-from app.models.intraday import MinuteBars, minute_bars
+from app.models.intraday import MinuteBars, minute_bars, slot_of
 from app.viewmodels.formatting import (
     format_number,
     format_percent,
@@ -90,6 +90,8 @@ class QuoteViewModel(QObject):
         self._t = np.empty(0, dtype=float)
         self._p = np.empty(0, dtype=float)
         self._v = np.empty(0, dtype=float)
+        self._a = np.empty(0, dtype=float)
+        self._loading = False  # a history load is in flight (no second one for a gap)
         self._bars: MinuteBars | None = None
         self._daily = DailyCandles.of([])
         self._market_time = 0
@@ -160,9 +162,10 @@ class QuoteViewModel(QObject):
             loaded, quote, history, daily = result
             if loaded != self._code:
                 return
+            self._loading = False
             if history:
-                rows = np.array([tuple(p)[:3] for p in history], dtype=float)
-                self._set_ticks(rows[:, 0], rows[:, 1], rows[:, 2])
+                rows = np.array([(*p, 0.0)[:4] for p in history], dtype=float)
+                self._set_ticks(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3])
                 self._append_newer_than_history()
                 self.historyReset.emit()
             if quote is not None and (self._quote is None or quote.time >= self._quote.time):
@@ -174,13 +177,18 @@ class QuoteViewModel(QObject):
             self.dailyReset.emit()
             self._set_error("")
 
+        def failed(text: str) -> None:
+            self._loading = False
+            self._set_error(text)
+
+        self._loading = True
         if self._lookup is None:
             try:
                 done(fetch())
             except Exception as exc:
-                self._set_error(str(exc))
+                failed(str(exc))
         else:
-            self._lookup.call(fetch, on_result=done, on_error=self._set_error)
+            self._lookup.call(fetch, on_result=done, on_error=failed)
 
     def _set_error(self, text: str) -> None:
         if text != self._error:
@@ -202,10 +210,13 @@ class QuoteViewModel(QObject):
                 continue
             self._quote = q
             if q.last_price and (not self._n or q.time > self._t[self._n - 1]):
-                self._append(q.time, q.last_price, q.volume)
+                if self._n and slot_of(q.time) > slot_of(self._t[self._n - 1]) + 1:
+                    self._reload_gap()
+                self._append(q.time, q.last_price, q.volume, q.amount)
                 if self._n > self._max_points:
                     cut = self._n - self._max_points
-                    self._set_ticks(self.times[cut:], self.prices[cut:], self.volumes[cut:])
+                    self._set_ticks(self.times[cut:], self.prices[cut:], self.volumes[cut:],
+                                    self.amounts[cut:])
                     self.historyReset.emit()
                 else:
                     self.historyAppended.emit(1)
@@ -216,26 +227,34 @@ class QuoteViewModel(QObject):
             self._market_time = newest
             self.clockChanged.emit(newest)
 
+    def _reload_gap(self) -> None:
+        """A whole minute went by without a tick (the bridge keeps only the newest quote
+        of a burst): load the day's ticks again so no minute is missing from the chart."""
+        if not self._loading and self._market is not None and self._code:
+            self._load(self._code)
+
     # ------------------------------------------------------------------ tick storage
-    def _set_ticks(self, times, prices, volumes) -> None:
+    def _set_ticks(self, times, prices, volumes, amounts=None) -> None:
         t = np.asarray(times, dtype=float)
         capacity = max(1024, 2 * t.size)
         self._t = np.empty(capacity, dtype=float)
         self._p = np.empty(capacity, dtype=float)
         self._v = np.empty(capacity, dtype=float)
+        self._a = np.zeros(capacity, dtype=float)
         self._n = t.size
         self._t[: t.size] = t
         self._p[: t.size] = np.asarray(prices, dtype=float)
         self._v[: t.size] = np.asarray(volumes, dtype=float)
+        if amounts is not None:
+            self._a[: t.size] = np.asarray(amounts, dtype=float)
         self._bars = None
 
-    def _append(self, t: float, price: float, volume: float) -> None:
+    def _append(self, t: float, price: float, volume: float, amount: float) -> None:
         n = self._n
         if n == self._t.size:
-            self._t = np.resize(self._t, 2 * n)
-            self._p = np.resize(self._p, 2 * n)
-            self._v = np.resize(self._v, 2 * n)
-        self._t[n], self._p[n], self._v[n] = t, price, volume
+            for name in ("_t", "_p", "_v", "_a"):
+                setattr(self, name, np.resize(getattr(self, name), 2 * n))
+        self._t[n], self._p[n], self._v[n], self._a[n] = t, price, volume, amount
         self._n = n + 1
         self._bars = None
 
@@ -243,7 +262,7 @@ class QuoteViewModel(QObject):
         """A tick that arrived while the history loaded is newer than it: keep it last."""
         q = self._quote
         if q is not None and q.last_price and self._n and q.time > self._t[self._n - 1]:
-            self._append(q.time, q.last_price, q.volume)
+            self._append(q.time, q.last_price, q.volume, q.amount)
 
     def _follow_today(self) -> bool:
         """Today's candle (the last) follows the live quote; True when it moved."""
@@ -283,6 +302,11 @@ class QuoteViewModel(QObject):
         return self._v[: self._n]
 
     @property
+    def amounts(self) -> np.ndarray:
+        """Cumulative CNY of the day at each tick (0 where the source gave none)."""
+        return self._a[: self._n]
+
+    @property
     def prev_close(self) -> float | None:
         q = self._quote
         return q.prev_close if q is not None and q.prev_close else None
@@ -290,7 +314,8 @@ class QuoteViewModel(QObject):
     def minute_bars(self) -> MinuteBars:
         """Today's ticks in minute slots (09:30..15:00, lunch left out); cached per tick."""
         if self._bars is None:
-            self._bars = minute_bars(self.times, self.prices, self.volumes, self.prev_close)
+            self._bars = minute_bars(self.times, self.prices, self.volumes, self.prev_close,
+                                     self.amounts)
         return self._bars
 
     @property

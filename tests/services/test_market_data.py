@@ -142,6 +142,9 @@ class FakeXtdata:
         self.unsubscribed: list[int] = []
         self.next_seq = 100
         self.fail_subscribe_for: str | None = None
+        self.fail_download_for: str | None = None
+        self.downloads: list[tuple[str, str]] = []
+        self.daily_requests: list[tuple] = []
 
     def get_instrument_detail(self, code: str) -> dict[str, Any] | None:
         self.detail_calls += 1
@@ -176,13 +179,45 @@ class FakeXtdata:
                 "volume": 120,
                 "pvolume": 12000,
             },
-            {"time": 1733103006000, "lastPrice": 11.38, "volume": 150, "pvolume": 15000},
+            {"time": 1733103006000, "lastPrice": 11.38, "volume": 150, "pvolume": 15000,
+             "amount": 170580.0},
         ]
         return {code: rows for code in stock_list}
+
+    def download_history_data(self, code, period="1d", start_time="", end_time="",
+                              incrementally=None):
+        self.downloads.append((code, period))
+        if code == self.fail_download_for:
+            raise RuntimeError("没有连接行情服务器")
+
+    def get_market_data_ex(self, field_list=(), stock_list=(), period="1d", start_time="",
+                           end_time="", count=-1, dividend_type="none", fill_data=True):
+        assert period == "1d"
+        self.daily_requests.append((tuple(field_list), count, dividend_type))
+        rows = [  # what the DataFrame's records look like: times in ms, volume in 手
+            {"time": 1732982400000, "open": 11.2, "high": 11.5, "low": 11.1, "close": 11.38,
+             "volume": 758613, "amount": 862127800.0},
+            {"time": 1733068800000, "open": 0.0, "high": 0.0, "low": 0.0, "close": 0.0,
+             "volume": 0, "amount": 0.0},  # 停牌
+            {"time": 1733155200000, "open": 11.39, "high": 11.4, "low": 11.31,
+             "close": 11.370000000000001, "volume": 120, "amount": 136440.0},
+        ]
+        return {code: _Frame(rows) for code in stock_list}
 
     def push(self, code: str, tick: dict[str, Any]) -> None:
         for callback in list(self.callbacks.values()):
             callback({code: [tick]})
+
+
+class _Frame:
+    """The one pandas call the daily bars use (``to_dict('records')``)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def to_dict(self, orient: str) -> list[dict[str, Any]]:
+        assert orient == "records"
+        return list(self.rows)
 
 
 @pytest.fixture
@@ -272,8 +307,26 @@ def test_xtdata_history_is_today_in_seconds_and_shares(xt):
     md = MarketData.for_xtdata(xt)
     assert md.history("000001") == [
         TickPoint(1733103003, 11.37, 12000),
-        TickPoint(1733103006, 11.38, 15000),
+        TickPoint(1733103006, 11.38, 15000, 170580.0),
     ]
+
+
+def test_xtdata_daily_bars_are_downloaded_then_read_in_shares_and_china_days(xt, caplog):
+    md = MarketData.for_xtdata(xt)
+    bars = md.daily_bars("sz000001", 2)
+    assert xt.downloads == [("000001.SZ", "1d")]
+    assert xt.daily_requests[0][1:] == (3, "front")
+    assert [b.close for b in bars] == [11.38, 11.37]  # the suspended day is left out
+    assert bars[0].volume == 75861300 and bars[0].amount == 862127800.0
+    assert bars[1].time == 1733155200  # 2024-12-03 00:00 China time, as xtdata stamps days
+    xt.fail_download_for = "000001.SZ"
+    with caplog.at_level(logging.WARNING):
+        assert len(md.daily_bars("000001", 2)) == 2  # what is already local still shows
+    assert "下载 000001.SZ 日线失败" in caplog.text
+
+
+def test_simulator_daily_bars_pass_through(sim, md):
+    assert md.daily_bars("600036", 10) == sim.daily_bars("600036.SH", 10)
 
 
 def test_a_get_full_tick_quote_takes_its_time_from_timetag(xt):

@@ -4,7 +4,7 @@
   file of the counter's folder (``qmtdesk_sim_bars.csv``), so the intraday
   chart (分时) survives a restart of the counter like the ledger does. One
   header line names the day and the codes; each market step appends one line
-  ``time,price,volume,price,volume,...`` (in the header's code order) and is
+  ``time,price,volume,amount,price,volume,amount,...`` (in the header's code order) and is
   flushed at once. A torn last line (a kill mid-write) is skipped; a file of
   another day or another code list is started afresh. The bars are chart
   data, not money: the file is flushed, not fsynced.
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 #: The file in the counter's folder that keeps the day's ticks.
 BARS_FILE: Final = "qmtdesk_sim_bars.csv"
-_HEADER: Final = "# qmtdesk-sim-bars v1"
+_HEADER: Final = "# qmtdesk-sim-bars v2"
 
 
 class TickPoint(NamedTuple):
@@ -42,6 +42,8 @@ class TickPoint(NamedTuple):
     last_price: float
     volume: int
     """Cumulative volume of the day, shares."""
+    amount: float = 0.0
+    """Cumulative amount of the day, CNY (0.0 where the source has none)."""
 
 
 class DailyBar(NamedTuple):
@@ -86,7 +88,7 @@ class BarStore:
         if not lines or lines[0] != self._header(day):
             return {}
         by_time: dict[int, list[str]] = {}
-        width = 1 + 2 * len(self._codes)
+        width = 1 + 3 * len(self._codes)
         for line in lines[1:]:
             cells = line.split(",")
             if len(cells) != width:
@@ -99,12 +101,12 @@ class BarStore:
         for stamp in sorted(by_time):
             cells = by_time[stamp]
             try:
-                row = [(float(cells[1 + 2 * i]), int(cells[2 + 2 * i]))
+                row = [(float(cells[1 + 3 * i]), int(cells[2 + 3 * i]), float(cells[3 + 3 * i]))
                        for i in range(len(self._codes))]
             except ValueError:
                 continue
-            for code, (price, volume) in zip(self._codes, row, strict=True):
-                points[code].append(TickPoint(stamp, price, volume))
+            for code, (price, volume, amount) in zip(self._codes, row, strict=True):
+                points[code].append(TickPoint(stamp, price, volume, amount))
         return points
 
     def start(self, day: str, rows: Iterable[tuple[int, Sequence[TickPoint]]]) -> None:
@@ -133,7 +135,8 @@ class BarStore:
 
     @staticmethod
     def _line(stamp: int, points: Sequence[TickPoint]) -> str:
-        return f"{stamp}," + ",".join(f"{p.last_price!r},{p.volume}" for p in points) + "\n"
+        return f"{stamp}," + ",".join(
+            f"{p.last_price!r},{p.volume},{p.amount!r}" for p in points) + "\n"
 
 
 def seeded_daily_bars(seed: int | str, stock_code: str, *, day: date, prev_close: float,

@@ -370,7 +370,7 @@ class SimMarket:
             with self._lock:
                 for code, instrument in self._instruments.items():
                     first = instrument.history[0].time if instrument.history else None
-                    older = [p for p in kept.get(code, ()) if first is None or p.time < first]
+                    older = [p for p in kept.get(code, ()) if first is None or p.time <= first]
                     if older:
                         self._resume_day(instrument, older)
                 columns = [list(i.history) for i in self._instruments.values()]
@@ -390,20 +390,17 @@ class SimMarket:
         """
         history = instrument.history
         base = history[0].volume if history else 0
-        auction_amount = base * history[0].last_price if history else 0.0
+        base_amount = history[0].amount if history else 0.0
         offset = older[-1].volume - base
-        rebased = [TickPoint(p.time, p.last_price, p.volume + offset) for p in history]
+        amount_offset = older[-1].amount - base_amount
+        rebased = [TickPoint(p.time, p.last_price, p.volume + offset, p.amount + amount_offset)
+                   for p in history if p.time > older[-1].time]  # the restart moment was kept
         room = max(self._history_limit - len(rebased), 0)
         history.clear()
         history.extend(older[-room:] if room else [])
         history.extend(rebased[-self._history_limit:])
-        traded, amount = 0, 0.0
-        for point in older:
-            amount += point.last_price * max(point.volume - traded, 0)
-            traded = max(traded, point.volume)
-        resumed_amount = instrument.amount - auction_amount
         instrument.volume += offset
-        instrument.amount = amount + max(resumed_amount, 0.0)
+        instrument.amount += amount_offset
         ticks = [instrument.ticks_of(p.last_price) for p in older]
         instrument.open = ticks[0]
         instrument.high = max(instrument.high, *ticks)
@@ -551,7 +548,8 @@ class SimMarket:
             quote = self._make_quote(instrument, now)
             with self._lock:
                 instrument.quote = quote
-                instrument.history[-1] = TickPoint(now, quote.last_price, quote.volume)
+                instrument.history[-1] = TickPoint(
+                    now, quote.last_price, quote.volume, quote.amount)
                 subscriptions = list(self._subscriptions.items())
                 latest = [i.history[-1] for i in self._instruments.values()]
             if self._bars is not None:
@@ -643,7 +641,7 @@ class SimMarket:
         instrument.volume = auction_lots * instrument.board_lot
         instrument.amount = instrument.volume * instrument.price(price)
         quote = self._make_quote(instrument, now)
-        return quote, TickPoint(now, quote.last_price, quote.volume)
+        return quote, TickPoint(now, quote.last_price, quote.volume, quote.amount)
 
     def _move(self, instrument: _Instrument, now: int) -> tuple[Quote, TickPoint]:
         """One step of the random walk, the trades that go with it, and the new quote."""
@@ -669,7 +667,7 @@ class SimMarket:
             instrument.volume += shares
             instrument.amount += shares * instrument.price(last)
         quote = self._make_quote(instrument, now)
-        return quote, TickPoint(now, quote.last_price, quote.volume)
+        return quote, TickPoint(now, quote.last_price, quote.volume, quote.amount)
 
     def _make_quote(self, instrument: _Instrument, now: int) -> Quote:
         """The quote a trader sees now, with a freshly built book."""

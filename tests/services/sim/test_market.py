@@ -457,7 +457,9 @@ def test_history_follows_the_quotes_of_the_day():
     market = SimMarket(SEED)
     quotes = [market.quote("000001")] + [market.step()[14] for _ in range(5)]
     assert all(q.stock_code == "000001.SZ" for q in quotes)
-    assert market.history("000001") == [TickPoint(q.time, q.last_price, q.volume) for q in quotes]
+    assert market.history("000001") == [
+        TickPoint(q.time, q.last_price, q.volume, q.amount) for q in quotes
+    ]
 
 
 def test_history_is_a_bounded_ring_of_the_newest_points():
@@ -558,7 +560,7 @@ def test_roll_day_makes_the_last_price_the_previous_close():
         assert quote.open == quote.high == quote.low == quote.last_price
         assert 0 < quote.volume < before.volume  # only the opening auction so far
         assert market.history(quote.stock_code) == [
-            TickPoint(quote.time, quote.last_price, quote.volume)
+            TickPoint(quote.time, quote.last_price, quote.volume, quote.amount)
         ]
         assert_quote_is_sane(quote)
 
