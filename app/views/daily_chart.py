@@ -44,7 +44,9 @@ class _DayAxis(pg.AxisItem):
         self.times = np.empty(0)
 
     def set_times(self, times: np.ndarray) -> None:
-        self.times = times
+        if times.size == self.times.size and np.array_equal(times, self.times):
+            return  # today's candle moved: the days did not
+        self.times = times.copy()
         months = [_day_text(t, "%Y-%m") for t in times]
         ticks = [(float(i), months[i]) for i in range(len(months))
                  if i == 0 or months[i] != months[i - 1]]
@@ -148,9 +150,13 @@ class DailyChart(QWidget):
         self.readout_label.clear()
         self._mark_dirty()
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._mark_dirty()  # a hidden tab does not redraw: catch up when shown
+
     def redraw(self) -> None:
-        """Feed the candles to the existing items (after a change)."""
-        if not self._dirty:
+        """Feed the candles to the existing items (after a change; only while shown)."""
+        if not self._dirty or not self.isVisible():
             return
         self._dirty = False
         self._last_draw = time.perf_counter()

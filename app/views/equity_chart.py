@@ -86,8 +86,12 @@ class EquityChart(QWidget):
             wait = self.FRAME_MS - (time.perf_counter() - self._last_draw) * 1000.0
             self._timer.start(max(0, int(wait)))
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._mark_dirty()  # a hidden tab does not redraw: catch up when shown
+
     def redraw(self) -> None:
-        if not self._dirty:
+        if not self._dirty or not self.isVisible():
             return
         self._dirty = False
         self._last_draw = time.perf_counter()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from app.models.intraday import DAY_SLOTS, MinuteBars, slot_label
 from app.viewmodels.formatting import price_decimals
 from app.views.chart_parts import (
+    GridLines,
     SignedAxis,
     SlotAxis,
     VolumeAxis,
@@ -102,6 +103,9 @@ class PriceChart(QWidget):
         self.volume_plot.getAxis("right").setStyle(showValues=False)
         self.volume_plot.setXLink(self.plot)
 
+        hours = (60.0, 120.0, 180.0)
+        self.grid = GridLines(self.plot, hours, 4)  # the levels either side of the close
+        self.volume_grid = GridLines(self.volume_plot, hours, 0)
         self.price_line = self.plot.plot(name="price")
         self.average_line = self.plot.plot(name="average")
         self.prev_close_line = pg.InfiniteLine(angle=0, movable=False)
@@ -146,7 +150,9 @@ class PriceChart(QWidget):
         self.theme = theme
         self.graphics.setBackground(theme.chart_background)
         for plot in (self.plot, self.volume_plot):
-            style_plot(plot, theme)
+            style_plot(plot, theme, grid=False)
+        self.grid.set_pen(theme.chart_grid)
+        self.volume_grid.set_pen(theme.chart_grid)
         self.price_line.setPen(pg.mkPen(theme.price_line, width=1.4))
         self.average_line.setPen(pg.mkPen(theme.average_line, width=1.2))
         self.prev_close_line.setPen(
@@ -217,6 +223,7 @@ class PriceChart(QWidget):
         if reference is None:
             self.price_axis.set_levels([])
             self.percent_axis.set_levels([])
+            self.grid.set_levels([])
             return
         self.plot.setYRange(reference - span, reference + span, padding=0)
         decimals = price_decimals(self.vm.code)
@@ -230,6 +237,7 @@ class PriceChart(QWidget):
                              color))
         self.price_axis.set_levels(prices)
         self.percent_axis.set_levels(percents)
+        self.grid.set_levels([value for value, _text, _color in prices if value != reference])
 
     # ------------------------------------------------------------------ crosshair
     def clear_crosshair(self) -> None:

@@ -159,40 +159,48 @@ class QuotePanel(QWidget):
             code = self.vm.code
             self.name_label.setText(code or tr("未选择证券"))
             self.last_label.setText("--")
-            self.last_label.setStyleSheet(f"color: {price_color(None, None).name()};")
+            _set_color(self.last_label, price_color(None, None).name())
             self.change_label.setText("")
             self._prices = [0.0] * 10
             for _caption, price, volume in self.level_labels:
                 price.setText("--")
-                price.setStyleSheet("")
+                _set_color(price, "")
                 volume.setText("--")
             for value in self.stat_labels.values():
                 value.setText("--")
-                value.setStyleSheet("")
+                _set_color(value, "")
             return
         decimals = price_decimals(q.stock_code)
         prev = q.prev_close or None
         self.name_label.setText(f"{q.instrument_name or ''}  {q.stock_code}")
         color = price_color(q.last_price, prev).name()
         self.last_label.setText(format_price(q.last_price, decimals=decimals))
-        self.last_label.setStyleSheet(f"color: {color};")
+        _set_color(self.last_label, color)
         self.change_label.setText(self.vm.change_text)
-        self.change_label.setStyleSheet(f"color: {color};")
+        _set_color(self.change_label, color)
         prices = [q.ask_price[4 - i] for i in range(5)] + [q.bid_price[i] for i in range(5)]
         volumes = [q.ask_volume[4 - i] for i in range(5)] + [q.bid_volume[i] for i in range(5)]
         self._prices = [p or 0.0 for p in prices]
         for (_caption, price, volume), p, v in zip(self.level_labels, prices, volumes, strict=True):
             price.setText(format_price(p, decimals=decimals))
-            price.setStyleSheet(f"color: {price_color(p, prev).name()};")
+            _set_color(price, price_color(p, prev).name())
             volume.setText(f"{v:,}" if v else "--")
         stats = self.stat_labels
         for key in ("open", "high", "low", "up_limit", "down_limit"):
             value = getattr(q, key)
             stats[key].setText(format_price(value, decimals=decimals))
-            stats[key].setStyleSheet(f"color: {price_color(value, prev).name()};")
+            _set_color(stats[key], price_color(value, prev).name())
         stats["prev_close"].setText(format_price(prev, decimals=decimals))
         stats["volume"].setText(_big(q.volume, tr("股")))
         stats["amount"].setText(_big(q.amount, tr("元")))
+
+
+def _set_color(label: QLabel, color: str) -> None:
+    """``label``'s text colour ('' = the theme's), restyled only when it changes:
+    a style sheet costs ~0.1 ms a label, and the panel has thirty of them per tick."""
+    sheet = f"color: {color};" if color else ""
+    if label.styleSheet() != sheet:
+        label.setStyleSheet(sheet)
 
 
 def _level_name(row: int) -> str:

@@ -71,7 +71,9 @@ def test_nothing_is_drawn_before_a_code_is_chosen(window):
     assert chart.readout_label.text() == ""
     assert "未选择证券" in chart.title_label.text()
     daily = window.chart_panel.daily
+    window.chart_panel.setCurrentWidget(daily)
     daily.redraw()
+    assert daily.title_label.text() == "日K：未选择证券"
     assert _bars(daily.body_up)[0].size == 0 and _bars(daily.body_down)[0].size == 0
 
 
@@ -212,6 +214,7 @@ def test_the_account_day_curve_and_funds_columns(qtbot, connected, counter, term
     assert account.latest == pytest.approx(account.total_asset())
     assert account.opening is not None and account.slots[0] == 0.0
     equity = window.chart_panel.equity
+    window.chart_panel.setCurrentWidget(equity)  # a hidden tab does not redraw
     equity.redraw()
     x, y = _line(equity.line)
     assert x.size >= 2 and y[-1] == pytest.approx(account.latest)
