@@ -324,6 +324,25 @@ class QuoteViewModel(QObject):
         return self._daily
 
     @property
+    def market(self):
+        """The attached ``MarketData`` (None before the session has one)."""
+        return self._market
+
+    def run_in_background(self, fn, on_result) -> None:
+        """``fn()`` off the GUI thread (the look-up pool), ``on_result`` back on it;
+        a failure is logged. Synchronous when there is no pool (tests)."""
+        def failed(text: str) -> None:
+            log.warning("后台读取行情失败：%s", text)
+
+        if self._lookup is None:
+            try:
+                on_result(fn())
+            except Exception as exc:
+                failed(str(exc))
+        else:
+            self._lookup.call(fn, on_result=on_result, on_error=failed)
+
+    @property
     def market_time(self) -> int:
         """The newest quote time seen of any code (epoch s; 0 before the first quote)."""
         return self._market_time

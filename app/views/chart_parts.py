@@ -16,6 +16,7 @@ from app.views.ui_text import ui_lang
 
 __all__ = [
     "GridLines",
+    "MoneyAxis",
     "SignedAxis",
     "SlotAxis",
     "VolumeAxis",
@@ -66,6 +67,14 @@ class SlotAxis(pg.AxisItem):
         # 09:30 and 15:00 sit at the very ends of the axis: let their labels reach past it
         # (with a grid pyqtgraph ignores the hideOverlappingLabels margin)
         return super().boundingRect().adjusted(-40, 0, 40, 0)
+
+
+class MoneyAxis(pg.AxisItem):
+    """CNY with thousands separators, as the 资金 table shows them."""
+
+    def tickStrings(self, values, scale, spacing):
+        decimals = 0 if spacing >= 1 else 2
+        return [f"{v:,.{decimals}f}" for v in values]
 
 
 class VolumeAxis(pg.AxisItem):

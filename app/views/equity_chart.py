@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.models.intraday import DAY_SLOTS
 from app.viewmodels.formatting import format_money
-from app.views.chart_parts import SlotAxis, VolumeAxis, fixed_plot, style_plot
+from app.views.chart_parts import MoneyAxis, SlotAxis, fixed_plot, style_plot
 from app.views.palette import ThemePalette, current_palette, theme_events
 from app.views.ui_text import tr
 
@@ -48,9 +48,9 @@ class EquityChart(QWidget):
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setObjectName("equityChartPlot")
         self.plot = self.graphics.addPlot(
-            axisItems={"bottom": SlotAxis("bottom"), "left": VolumeAxis("left")})
+            axisItems={"bottom": SlotAxis("bottom"), "left": MoneyAxis("left")})
         fixed_plot(self.plot)
-        self.plot.getAxis("left").setWidth(58)
+        self.plot.getAxis("left").setWidth(76)
         self.plot.setXRange(-1, DAY_SLOTS, padding=0)
         self.line = self.plot.plot(name="equity")
         self.start_line = pg.InfiniteLine(angle=0, movable=False)
@@ -96,13 +96,14 @@ class EquityChart(QWidget):
         self._dirty = False
         self._last_draw = time.perf_counter()
         vm = self.vm
-        slots, equity = vm.slots, vm.equity
-        self.line.setData(slots, equity)
+        slots, values = vm.curve()
+        self.line.setData(slots, values, connect="finite")
+        equity = vm.equity
         start, latest = vm.opening, vm.latest
         if start is not None:
             self.start_line.setPos(start)
         self.start_line.setVisible(start is not None)
-        if latest is None:
+        if latest is None or not equity.size:
             self.title_label.setText(tr("当日资产：等待行情"))
             self.title_label.setStyleSheet("")
             return

@@ -130,7 +130,8 @@ class MainWindow(QMainWindow):
         self.order_ticket = OrderTicket(vms.ticket)
         self.quote_panel = QuotePanel(vms.quote)
         # chart hook (issue 14): 分时 / 日K / 当日资产 tabs; price_chart stays the 分时 chart
-        self.account_day = AccountDayViewModel(vms.quote, vms.balance, vms.positions, self)
+        self.account_day = AccountDayViewModel(vms.quote, vms.balance, vms.positions, self,
+                                               trade_model=vms.trades)
         self.chart_panel = ChartPanel(vms.quote, self.account_day)
         self.price_chart = self.chart_panel.intraday
         self.balance_table = BalanceTable(vms.balance)

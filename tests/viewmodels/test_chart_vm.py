@@ -79,3 +79,17 @@ def test_the_account_day_starts_at_the_previous_close_worth_and_samples_each_min
     positions.apply_quotes([replace(make_quote("600036.SH", 42.0, T0 + 63), prev_close=40.0)])
     quote_vm.on_quotes([make_quote("000001.SZ", 11.0, T0 + 63)])
     assert day.slots.tolist() == [0.0, 1.0, 2.0] and day.equity[-1] == pytest.approx(142_000)
+
+
+def test_the_day_is_rebuilt_from_ticks_with_todays_trades_undone():
+    from app.viewmodels.account_day_view_model import day_equity
+
+    t = [T0, T0 + 60, T0 + 120, T0 + 180]  # slots 0..3
+    series = {"600036.SH": (40.0, [(t[0], 40.0, 100), (t[1], 41.0, 200), (t[2], 42.0, 300),
+                                   (t[3], 43.0, 400)])}
+    buy = replace(trade("b", price=41.5, volume=100), traded_time=T0 + 150)  # in slot 3
+    # now: 1,100 shares and 10,000 cash after paying 4,150 for the 100 bought
+    equity = day_equity(series, {"600036.SH": 1100}, [buy], 10_000.0, 4)
+    before = 10_000.0 + 4_150.0
+    assert equity.tolist() == pytest.approx([before + 1000 * 40, before + 1000 * 41,
+                                             before + 1000 * 42, 10_000.0 + 1100 * 43])

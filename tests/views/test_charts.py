@@ -213,6 +213,9 @@ def test_the_account_day_curve_and_funds_columns(qtbot, connected, counter, term
     qtbot.waitUntil(lambda: account.latest is not None, timeout=WAIT_MS)
     assert account.latest == pytest.approx(account.total_asset())
     assert account.opening is not None and account.slots[0] == 0.0
+    # the minutes between the first sample (09:30) and the next, skipped by the bridge's
+    # coalescing, are filled in from the holdings' ticks
+    qtbot.waitUntil(lambda: not np.isnan(account.curve()[1]).any(), timeout=WAIT_MS)
     equity = window.chart_panel.equity
     window.chart_panel.setCurrentWidget(equity)  # a hidden tab does not redraw
     equity.redraw()
