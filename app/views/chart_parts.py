@@ -8,7 +8,8 @@ pyqtgraph loads with the charts and not before the window paints.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetrics
+from PySide6.QtWidgets import QWidget
 
 from app.models.intraday import DAY_SLOTS, SLOT_TICKS
 from app.views.palette import ThemePalette
@@ -143,3 +144,11 @@ def fixed_plot(plot: pg.PlotItem) -> None:
     plot.setMenuEnabled(False)
     plot.hideButtons()
     plot.getViewBox().setMouseEnabled(x=False, y=False)
+
+
+def fit_axes(widget: QWidget, axes: list[tuple[pg.AxisItem, str]]) -> None:
+    """Size each vertical axis for its widest label (``sample``) in ``widget``'s font,
+    so the labels stay whole at any 字号 (a fixed width hides them when the font grows)."""
+    metrics = QFontMetrics(widget.font())
+    for axis, sample in axes:
+        axis.setWidth(metrics.horizontalAdvance(sample) + 14)

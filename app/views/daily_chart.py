@@ -20,12 +20,12 @@ from datetime import datetime
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.models.clock import CHINA_TZ
 from app.viewmodels.formatting import price_decimals
-from app.views.chart_parts import VolumeAxis, big_number, fixed_plot, style_plot
+from app.views.chart_parts import VolumeAxis, big_number, fit_axes, fixed_plot, style_plot
 from app.views.palette import ThemePalette, current_palette, theme_events
 from app.views.ui_text import tr
 
@@ -94,7 +94,6 @@ class DailyChart(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(1, 1)
         for plot in (self.plot, self.volume_plot):
             fixed_plot(plot)
-            plot.getAxis("left").setWidth(58)
         self.plot.getAxis("bottom").setStyle(showValues=False)
         self.volume_plot.setXLink(self.plot)
 
@@ -124,8 +123,17 @@ class DailyChart(QWidget):
         viewmodel.dailyReset.connect(self._mark_dirty)
         viewmodel.codeChanged.connect(self._on_code_changed)
         theme_events().changed.connect(self.apply_palette)
+        self._fit_axes()
         self.apply_palette(current_palette())
         self.redraw()
+
+    def _fit_axes(self) -> None:
+        fit_axes(self, [(p.getAxis("left"), "1,448.80") for p in (self.plot, self.volume_plot)])
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_axes()  # 视图 > 字号
 
     def apply_palette(self, theme: ThemePalette) -> None:
         self.theme = theme

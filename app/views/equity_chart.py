@@ -12,12 +12,12 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.models.intraday import DAY_SLOTS
 from app.viewmodels.formatting import format_money
-from app.views.chart_parts import MoneyAxis, SlotAxis, fixed_plot, style_plot
+from app.views.chart_parts import MoneyAxis, SlotAxis, fit_axes, fixed_plot, style_plot
 from app.views.palette import ThemePalette, current_palette, theme_events
 from app.views.ui_text import tr
 
@@ -50,7 +50,6 @@ class EquityChart(QWidget):
         self.plot = self.graphics.addPlot(
             axisItems={"bottom": SlotAxis("bottom"), "left": MoneyAxis("left")})
         fixed_plot(self.plot)
-        self.plot.getAxis("left").setWidth(76)
         self.plot.setXRange(-1, DAY_SLOTS, padding=0)
         self.line = self.plot.plot(name="equity")
         self.start_line = pg.InfiniteLine(angle=0, movable=False)
@@ -68,8 +67,17 @@ class EquityChart(QWidget):
         self._timer.timeout.connect(self.redraw)
         viewmodel.changed.connect(self._mark_dirty)
         theme_events().changed.connect(self.apply_palette)
+        self._fit_axes()
         self.apply_palette(current_palette())
         self.redraw()
+
+    def _fit_axes(self) -> None:
+        fit_axes(self, [(self.plot.getAxis("left"), "10,000,000")])
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_axes()  # 视图 > 字号
 
     def apply_palette(self, theme: ThemePalette) -> None:
         self.theme = theme

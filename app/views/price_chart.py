@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.models.intraday import DAY_SLOTS, MinuteBars, slot_label
@@ -37,6 +37,7 @@ from app.views.chart_parts import (
     SlotAxis,
     VolumeAxis,
     big_number,
+    fit_axes,
     fixed_plot,
     style_plot,
 )
@@ -95,8 +96,6 @@ class PriceChart(QWidget):
         for plot in (self.plot, self.volume_plot):
             fixed_plot(plot)
             plot.showAxis("right")
-            plot.getAxis("left").setWidth(58)
-            plot.getAxis("right").setWidth(54)
             plot.setXRange(*_X_RANGE, padding=0)
         self.plot.getAxis("bottom").setTicks([[(float(s), "") for s in (0, 60, 120, 180, 240)]])
         self.plot.getAxis("bottom").setStyle(showValues=False)
@@ -141,10 +140,20 @@ class PriceChart(QWidget):
         viewmodel.quoteChanged.connect(self._mark_dirty)
         viewmodel.codeChanged.connect(self._on_code_changed)
         theme_events().changed.connect(self.apply_palette)
+        self._fit_axes()
         self.apply_palette(current_palette())
         self.redraw()
 
     # ------------------------------------------------------------------ theme
+    def _fit_axes(self) -> None:
+        fit_axes(self, [(p.getAxis("left"), "1,448.80") for p in (self.plot, self.volume_plot)]
+            + [(p.getAxis("right"), "+10.00%") for p in (self.plot, self.volume_plot)])
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_axes()  # 视图 > 字号
+
     def apply_palette(self, theme: ThemePalette) -> None:
         """Background, axes and every pen from ``theme`` (red up / green down kept)."""
         self.theme = theme

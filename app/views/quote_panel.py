@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.viewmodels.formatting import format_price, price_decimals
 from app.views.palette import theme_events
@@ -48,16 +48,9 @@ class QuotePanel(QWidget):
     def _build(self) -> None:
         self.name_label = QLabel(self)
         self.name_label.setObjectName("quoteName")
-        bold = QFont(self.font())
-        bold.setBold(True)
-        bold.setPointSizeF(self.font().pointSizeF() + 1)
-        self.name_label.setFont(bold)
         self.last_label = QLabel(self)
         self.last_label.setObjectName("quoteLast")
-        big = QFont(self.font())
-        big.setBold(True)
-        big.setPointSizeF(self.font().pointSizeF() + 5)
-        self.last_label.setFont(big)
+        self._fit_fonts()
         self.change_label = QLabel(self)
         self.change_label.setObjectName("quoteChange")
         self.change_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -121,7 +114,11 @@ class QuotePanel(QWidget):
         for col in (1, 3, 5):
             stats.setColumnStretch(col, 1)
 
-        layout = QVBoxLayout(self)
+        # in a scroll area: with a large 字号 on a 768-pixel screen the panel scrolls
+        # instead of making the window taller than the screen
+        content = QWidget(self)
+        content.setObjectName("quotePanelContent")
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(3)
         layout.addLayout(head)
@@ -130,6 +127,16 @@ class QuotePanel(QWidget):
         layout.addWidget(_line())
         layout.addLayout(stats)
         layout.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        scroll.viewport().setAutoFillBackground(False)
+        content.setAutoFillBackground(False)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
 
     def _add_stat(
         self, grid: QGridLayout, row: int, col: int, span: int, key: str, caption: str
@@ -142,6 +149,20 @@ class QuotePanel(QWidget):
         grid.addWidget(label, row, col)
         grid.addWidget(value, row, col + 1, 1, span)
         self.stat_labels[key] = value
+
+    def _fit_fonts(self) -> None:
+        """The name a point larger and the last price five larger than the window's font."""
+        base = self.font().pointSizeF()
+        for label, extra in ((self.name_label, 1), (self.last_label, 5)):
+            font = QFont(self.font())
+            font.setBold(True)
+            font.setPointSizeF(base + extra)
+            label.setFont(font)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange and hasattr(self, "last_label"):
+            self._fit_fonts()  # 视图 > 字号
 
     # ------------------------------------------------------------------ clicks
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

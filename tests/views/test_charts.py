@@ -247,8 +247,11 @@ def test_dark_theme_changes_the_palette_and_the_charts(qtbot, window):
         assert chart.volume_up.opts["brush"].color().name() == UP_COLOR
         assert chart.volume_down.opts["brush"].color().name() == DOWN_COLOR
         assert window.settings.value("view/theme") == "dark"
+        narrow = chart.percent_axis.maximumWidth()
         window.theme_menu.set_font_size(12)
         assert app.font().pointSizeF() == 12
+        assert chart.percent_axis.maximumWidth() > narrow  # the labels still fit
+        assert window.quote_panel.last_label.font().pointSizeF() == 17
     finally:
         window.theme_menu.set_font_size(9)
         window.theme_menu.set_scheme("system")
