@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from app.views.palette import FONT_SIZES, SCHEMES
 from app.views.theme import apply_theme
@@ -87,6 +87,9 @@ class ThemeMenu(QObject):
 
     @Slot()
     def _on_system_scheme(self, *_args) -> None:
+        window = self.parent()
+        if isinstance(window, QWidget) and not window.isVisible():
+            return  # a closed window's menu does not drive the application's theme
         if self.scheme == "system":
             self._apply()
 

@@ -257,3 +257,25 @@ def test_dark_theme_changes_the_palette_and_the_charts(qtbot, window):
         window.theme_menu.set_scheme("system")
     assert current_palette() is LIGHT
     assert chart.graphics.backgroundBrush().color().name() == LIGHT.chart_background
+
+
+def test_following_the_system_switches_with_its_colour_scheme(qtbot, window, monkeypatch):
+    from PySide6.QtCore import Qt as QtNs
+    from PySide6.QtGui import QGuiApplication
+
+    from app.views import palette
+
+    chart = window.price_chart
+    assert window.theme_menu.scheme == "system" and current_palette() is LIGHT
+    try:
+        monkeypatch.setattr(palette, "system_scheme", lambda: "dark")
+        QGuiApplication.styleHints().colorSchemeChanged.emit(QtNs.ColorScheme.Dark)
+        assert current_palette() is DARK
+        assert chart.graphics.backgroundBrush().color().name() == DARK.chart_background
+        window.theme_menu.set_scheme("light")  # an explicit choice wins over the system
+        QGuiApplication.styleHints().colorSchemeChanged.emit(QtNs.ColorScheme.Dark)
+        assert current_palette() is LIGHT
+    finally:
+        monkeypatch.undo()
+        window.theme_menu.set_scheme("system")
+    assert current_palette() is LIGHT
