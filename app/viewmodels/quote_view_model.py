@@ -41,6 +41,11 @@ from app.viewmodels.trading_operations import BackgroundCaller
 log = logging.getLogger(__name__)
 
 
+def _china_day(epoch: float) -> int:
+    """Days since the epoch in China time (UTC+8, as the market's clock)."""
+    return int((epoch + 8 * 3600) // 86400)
+
+
 class DailyCandles(NamedTuple):
     """日K candles as numpy arrays (oldest first); ``time`` is each day's 00:00 (epoch s)."""
 
@@ -210,9 +215,13 @@ class QuoteViewModel(QObject):
                 continue
             self._quote = q
             if q.last_price and (not self._n or q.time > self._t[self._n - 1]):
-                if self._n and slot_of(q.time) > slot_of(self._t[self._n - 1]) + 1:
+                if self._n and _china_day(q.time) != _china_day(self._t[self._n - 1]):
+                    self._set_ticks([], [], [])  # a new trading day: a new chart
+                    self._reload_gap()  # and yesterday's candle is now history
+                elif self._n and slot_of(q.time) > slot_of(self._t[self._n - 1]) + 1:
                     self._reload_gap()
-                self._append(q.time, q.last_price, q.volume, q.amount)
+                if not self._n or q.time > self._t[self._n - 1]:  # a reload may have it
+                    self._append(q.time, q.last_price, q.volume, q.amount)
                 if self._n > self._max_points:
                     cut = self._n - self._max_points
                     self._set_ticks(self.times[cut:], self.prices[cut:], self.volumes[cut:],

@@ -16,11 +16,19 @@ from tests.viewmodels.vm_fakes import FakeMarket, asset, make_quote, position, t
 T0 = 1_793_928_600  # a 09:30:00 China time
 
 
+class TodayMarket(FakeMarket):
+    """The fake market with today's (T0's) opening ticks as its history."""
+
+    def history(self, code: str):
+        super().history(code)
+        return [(T0, self.prices[code], 100)]
+
+
 def test_ticks_are_numpy_arrays_and_a_skipped_minute_reloads_the_day(qapp):
-    market = FakeMarket()
+    market = TodayMarket()
     vm = QuoteViewModel(market)
     vm.set_code("600036")
-    assert isinstance(vm.times, np.ndarray) and vm.times.size == 3
+    assert isinstance(vm.times, np.ndarray) and vm.times.size == 1
     loads = sum(1 for m, _t in market.calls if m == "history")
     vm.on_quotes([make_quote("600036.SH", 40.2, T0 + 3)])
     vm.on_quotes([make_quote("600036.SH", 40.3, T0 + 6)])  # same minute: appended
@@ -28,6 +36,22 @@ def test_ticks_are_numpy_arrays_and_a_skipped_minute_reloads_the_day(qapp):
     assert sum(1 for m, _t in market.calls if m == "history") == loads
     vm.on_quotes([make_quote("600036.SH", 40.4, T0 + 300)])  # minutes skipped: reload
     assert sum(1 for m, _t in market.calls if m == "history") == loads + 1
+
+
+def test_a_new_trading_day_starts_a_new_chart(qapp):
+    market = TodayMarket()
+    vm = QuoteViewModel(market)
+    vm.set_code("600036")
+    vm.on_quotes([make_quote("600036.SH", 40.2, T0 + 3)])
+    loads = sum(1 for m, _t in market.calls if m == "history")
+    vm.on_quotes([make_quote("600036.SH", 40.5, T0 + 86400)])  # the next day's open
+    assert sum(1 for m, _t in market.calls if m == "history") == loads + 1
+    assert vm.times.tolist() == [T0, T0 + 86400]  # the fake keeps T0 as "today's" open
+    vm.set_code("")
+    market.history = lambda code: [(T0 + 86400, 40.5, 100)]  # a real market's new day
+    vm.set_code("600036")
+    vm.on_quotes([make_quote("600036.SH", 40.6, T0 + 86403)])
+    assert vm.times.tolist() == [T0 + 86400, T0 + 86403]
 
 
 def test_the_daily_candles_follow_todays_quote(qapp):
