@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QSettings, Qt, Slot
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
-from app.views.palette import FONT_SIZES, SCHEMES
+from app.views.palette import FONT_SIZES, SCHEMES, current_palette, resolve_scheme
 from app.views.theme import apply_theme
 from app.views.ui_text import tr
 
@@ -65,7 +65,11 @@ class ThemeMenu(QObject):
         hints = QGuiApplication.styleHints()
         if hasattr(hints, "colorSchemeChanged"):
             hints.colorSchemeChanged.connect(self._on_system_scheme)
-        self._apply()
+        app = QApplication.instance()
+        unchanged = (app is not None and current_palette() is resolve_scheme(self.scheme)
+                     and app.font().pointSizeF() == self.font_size)
+        # main.py applied the default theme already: no second restyle when it is the same
+        self._apply(restyle=not unchanged)
 
     def set_scheme(self, scheme: str) -> None:
         """'system', 'light' or 'dark': apply and remember."""
@@ -93,7 +97,7 @@ class ThemeMenu(QObject):
         if self.scheme == "system":
             self._apply()
 
-    def _apply(self) -> None:
+    def _apply(self, restyle: bool = True) -> None:
         app = QApplication.instance()
         if app is None:
             return
@@ -101,7 +105,8 @@ class ThemeMenu(QObject):
         if hasattr(hints, "setColorScheme"):  # Qt 6.8+: tell the platform (title bars)
             wanted = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
             hints.setColorScheme(wanted.get(self.scheme, Qt.ColorScheme.Unknown))
-        apply_theme(app, self.scheme, self.font_size)
+        if restyle:
+            apply_theme(app, self.scheme, self.font_size)
 
     def _save(self, key: str, value) -> None:
         if self.settings is not None:
